@@ -1,0 +1,138 @@
+"""The site catalog: agencies, services, counters, zones, hours, officers. Read from TOML."""
+
+import tomllib
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OpeningHours(_Model):
+    open: time
+    close: time
+
+
+class Site(_Model):
+    id: str = Field(pattern=r"^[a-z0-9-]+$", examples=["kutim"])
+    name: str
+    timezone: str = Field(examples=["Asia/Makassar"])
+    timezone_label: str = Field(default="WITA")
+    running_text: str = ""
+    survey_url: str | None = None
+    hours: dict[str, OpeningHours] = Field(description="By weekday: mon … sun; absent = closed")
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Zone(_Model):
+    id: str
+    name: str
+
+
+class Agency(_Model):
+    id: str
+    name: str
+    short_name: str
+
+
+class Service(_Model):
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    agency: str
+    name: str
+    prefix: str = Field(pattern=r"^[A-Z]{1,2}$")
+    zone: str
+    avg_service_minutes: float = Field(gt=0, description="Until real service times exist")
+    service_level_minutes: int = Field(default=30, gt=0, description="Target waiting time")
+    daily_quota: int | None = Field(default=None, gt=0)
+    last_ticket: time | None = Field(default=None, description="No tickets issued after this")
+
+
+class Counter(_Model):
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    number: int = Field(gt=0)
+    name: str
+    zone: str
+    services: list[str] = Field(min_length=1, description="Served in this order of preference")
+
+
+class Officer(_Model):
+    id: str
+    name: str
+    counters: list[str]
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class Rules(_Model):
+    priority_streak: int = Field(
+        default=2, ge=1, description="Priority calls in a row before one regular call"
+    )
+    ageing_minutes: int = Field(
+        default=30, ge=1, description="A regular ticket waiting this long is called next"
+    )
+    service_time_window: int = Field(
+        default=20, ge=1, description="Completions in the moving mean of service time"
+    )
+
+
+class Catalog(_Model):
+    site: Site
+    rules: Rules = Rules()
+    zones: list[Zone]
+    agencies: list[Agency]
+    services: list[Service]
+    counters: list[Counter]
+    officers: list[Officer] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "Catalog":
+        zones = {z.id for z in self.zones}
+        agencies = {a.id for a in self.agencies}
+        services = {s.id for s in self.services}
+        counters = {c.id for c in self.counters}
+        prefixes = [s.prefix for s in self.services]
+        if len(set(prefixes)) != len(prefixes):
+            raise ValueError("two services share a ticket prefix")
+        for s in self.services:
+            if s.agency not in agencies or s.zone not in zones:
+                raise ValueError(f"service {s.id}: unknown agency or zone")
+        for c in self.counters:
+            if c.zone not in zones or not set(c.services) <= services:
+                raise ValueError(f"counter {c.id}: unknown zone or service")
+        for o in self.officers:
+            if not set(o.counters) <= counters:
+                raise ValueError(f"officer {o.id}: unknown counter")
+        for day in self.site.hours:
+            if day not in WEEKDAYS:
+                raise ValueError(f"hours: {day!r} is not one of {', '.join(WEEKDAYS)}")
+        return self
+
+    @cached_property
+    def service_by_id(self) -> dict[str, Service]:
+        return {s.id: s for s in self.services}
+
+    @cached_property
+    def counter_by_id(self) -> dict[str, Counter]:
+        return {c.id: c for c in self.counters}
+
+    @cached_property
+    def agency_by_id(self) -> dict[str, Agency]:
+        return {a.id: a for a in self.agencies}
+
+    def counters_serving(self, service_id: str) -> list[Counter]:
+        return [c for c in self.counters if service_id in c.services]
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read and check a catalog file; errors name the bad entry."""
+    with open(path, "rb") as f:
+        return Catalog.model_validate(tomllib.load(f))

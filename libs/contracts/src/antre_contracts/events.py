@@ -1,0 +1,148 @@
+"""Data of each queue event type. Times are UTC ISO 8601; the site's zone is in the catalog."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _lua_empty_list(value: Any) -> Any:
+    # Redis's cjson encodes an empty Lua table as {}; in these fields it is always a list.
+    return [] if value == {} else value
+
+
+TicketIds = Annotated[list[str], BeforeValidator(_lua_empty_list)]
+
+
+class Priority(StrEnum):
+    regular = "regular"
+    lansia = "lansia"
+    disabilitas = "disabilitas"
+    ibu_hamil = "ibu_hamil"
+
+
+class Outcome(StrEnum):
+    served = "served"
+    no_show = "no_show"
+
+
+class CounterState(StrEnum):
+    open = "open"
+    on_break = "break"
+    closed = "closed"
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class TicketIssued(EventData):
+    """A visitor took a ticket; it waits in its service's queue."""
+
+    ticket_id: str = Field(description="Opaque ticket id", examples=["kutim-20261128-A-017"])
+    number: str = Field(description="The number shown and spoken", examples=["A-017"])
+    service_id: str = Field(examples=["ktp-el"])
+    agency_id: str = Field(examples=["disdukcapil"])
+    service_day: date = Field(description="The site's local day the ticket belongs to")
+    priority: Priority = Field(examples=["regular"])
+    channel: str = Field(description="kiosk, web or api", examples=["kiosk"])
+    issued_at: datetime
+    people_ahead: int = Field(ge=0, description="Tickets to be called before this one")
+    estimated_wait_s: int = Field(ge=0, description="Estimated seconds until called")
+    waiting_count: int = Field(ge=0, description="Waiting tickets of the service after this")
+    upcoming: TicketIds = Field(
+        default_factory=list, description="Next waiting ticket ids of the service, in call order"
+    )
+    phone_encrypted: str | None = Field(
+        default=None, description="Fernet token of the E.164 phone number, if given"
+    )
+
+
+class TicketCalled(EventData):
+    """A counter called a ticket (again, when `recall` is true)."""
+
+    ticket_id: str
+    number: str = Field(examples=["A-017"])
+    service_id: str
+    counter_id: str = Field(examples=["loket-3"])
+    counter_number: int = Field(description="The number spoken on the board", examples=[3])
+    officer_id: str
+    recall: bool = Field(description="True when the same ticket is called again")
+    call_count: int = Field(ge=1)
+    called_at: datetime
+    waited_s: int = Field(ge=0, description="Seconds from issue (or transfer) to first call")
+    counter_seq: int = Field(ge=1, description="Grows with each event of this counter")
+    waiting_count: int = Field(ge=0)
+    upcoming: TicketIds = Field(default_factory=list)
+    phone_encrypted: str | None = None
+
+
+class TicketServiceStarted(EventData):
+    """The visitor arrived at the counter and service began."""
+
+    ticket_id: str
+    number: str
+    service_id: str
+    counter_id: str
+    officer_id: str
+    started_at: datetime
+    counter_seq: int = Field(ge=1)
+
+
+class TicketCompleted(EventData):
+    """Service finished: served, or the visitor did not come (no-show)."""
+
+    ticket_id: str
+    number: str
+    service_id: str
+    counter_id: str
+    officer_id: str
+    outcome: Outcome
+    completed_at: datetime
+    service_time_s: int | None = Field(
+        default=None, ge=0, description="Seconds from start (or call) to finish; none for no-show"
+    )
+    counter_seq: int = Field(ge=1)
+    waiting_count: int = Field(ge=0)
+
+
+class TicketTransferred(EventData):
+    """A counter sent the ticket on to another service; it waits there, keeping its number."""
+
+    ticket_id: str
+    number: str
+    from_service_id: str
+    service_id: str = Field(description="The service it now waits for")
+    counter_id: str
+    officer_id: str
+    transferred_at: datetime
+    counter_seq: int = Field(ge=1)
+    people_ahead: int = Field(ge=0)
+    estimated_wait_s: int = Field(ge=0)
+    waiting_count: int = Field(ge=0, description="Waiting tickets of the target service")
+    upcoming: TicketIds = Field(default_factory=list)
+    phone_encrypted: str | None = None
+
+
+class CounterStateChanged(EventData):
+    """A counter opened, went on a break (with a reason) or closed."""
+
+    counter_id: str
+    counter_number: int
+    state: CounterState
+    reason: str | None = Field(default=None, examples=["istirahat", "salat"])
+    officer_id: str | None = None
+    services: list[str] = Field(description="Services the counter serves, in call order")
+    changed_at: datetime
+    counter_seq: int = Field(ge=1)
+
+
+EVENT_TYPES: dict[str, type[EventData]] = {
+    "antre.ticket.issued": TicketIssued,
+    "antre.ticket.called": TicketCalled,
+    "antre.ticket.service_started": TicketServiceStarted,
+    "antre.ticket.completed": TicketCompleted,
+    "antre.ticket.transferred": TicketTransferred,
+    "antre.counter.state_changed": CounterStateChanged,
+}

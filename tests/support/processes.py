@@ -1,0 +1,67 @@
+"""Run a service as a real process (python -m <package>) for e2e tests and benchmarks."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+LOGS = REPO / "var" / "log" / "tests"
+
+
+class ServiceProcess:
+    """One service process on 127.0.0.1; started with env overrides, ready when /readyz is 200."""
+
+    def __init__(self, package: str, port: int, env: dict[str, str] | None = None) -> None:
+        self.package = package
+        self.port = port
+        self.env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self, timeout: float = 30.0) -> "ServiceProcess":
+        LOGS.mkdir(parents=True, exist_ok=True)
+        log = open(LOGS / f"{self.package}-{self.port}.log", "ab")  # noqa: SIM115
+        env = {**os.environ, **self.env}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", self.package], env=env, stdout=log, stderr=log, cwd=REPO
+        )
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.package} exited with {self.proc.returncode}; see {LOGS}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.package} not ready on {self.url} after {timeout}s")
+
+    def kill(self) -> None:
+        """SIGKILL: the crash a test wants to survive."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> "ServiceProcess":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
