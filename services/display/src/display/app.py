@@ -1,0 +1,86 @@
+"""The display app: Kafka consumer, board projection, fan-out and HTTP routes in one process."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from importlib import resources
+
+import redis.asyncio as aioredis
+from antre_contracts import load_catalog
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
+
+from display.config import Settings
+from display.deps import Deps
+from display.fanout import Hub
+from display.filters import UnknownFilter
+from display.handlers import build_router
+from display.metrics import Metrics
+from display.routes import router
+from display.store import BoardStore
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; its lifespan connects Redis and Kafka and starts the board fan-out."""
+    settings = settings or Settings()
+    catalog = load_catalog(settings.catalog_path)
+    site = settings.site_id or catalog.site.id
+    metrics = Metrics()
+    broker = KafkaBroker(
+        settings.kafka_bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        middlewares=[KafkaPrometheusMiddleware(registry=metrics.registry, app_name="display")],
+    )
+    spec = AsyncAPI(broker, title="Antre display", version="0.1.0")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = aioredis.Redis.from_url(settings.redis_url)
+        store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
+        hub = Hub(store, metrics, settings.client_queue)
+        broker.include_router(build_router(settings, site, store, metrics))
+        app.state.deps = Deps(settings, catalog, site, metrics, broker, redis, store, hub)
+        fanout = asyncio.create_task(hub.run(), name="board-fanout")
+        await broker.start()
+        try:
+            yield
+        finally:
+            fanout.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fanout
+            await broker.stop()
+            await redis.aclose()
+
+    app = FastAPI(title="Antre display", version="0.1.0", lifespan=lifespan)
+    app.include_router(router)
+    static = resources.files("display").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.exception_handler(UnknownFilter)
+    async def unknown_filter(request: Request, exc: UnknownFilter) -> JSONResponse:
+        """A zone or service that is not in the catalog: RFC 9457 problem JSON."""
+        body = {
+            "type": "about:blank",
+            "title": "Filter papan tidak dikenal",
+            "status": 400,
+            "detail": f"{exc}. Periksa ?zone= atau ?services= dengan katalog situs.",
+        }
+        return JSONResponse(body, status_code=400, media_type="application/problem+json")
+
+    @app.get("/asyncapi", response_class=HTMLResponse, include_in_schema=False)
+    async def asyncapi_page() -> HTMLResponse:
+        """The AsyncAPI document of the display's subscriber and publisher, rendered."""
+        return HTMLResponse(get_asyncapi_html(spec.to_specification()))
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi_json() -> Response:
+        """The AsyncAPI document as JSON."""
+        return Response(spec.to_specification().to_json(), media_type="application/json")
+
+    return app

@@ -1,0 +1,48 @@
+"""What the routes need, built once by the app's lifespan (no module-level clients)."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis.asyncio as aioredis
+from antre_contracts import Catalog
+from faststream.kafka import KafkaBroker
+from redis.exceptions import RedisError
+
+from display.config import Settings
+from display.fanout import Hub
+from display.metrics import Metrics
+from display.store import BoardStore
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    catalog: Catalog
+    site: str
+    metrics: Metrics
+    broker: KafkaBroker
+    redis: aioredis.Redis
+    store: BoardStore
+    hub: Hub
+
+    @property
+    def running_text(self) -> str:
+        return self.settings.running_text or self.catalog.site.running_text
+
+    @property
+    def heartbeat_s(self) -> float:
+        return self.settings.heartbeat_s
+
+    @staticmethod
+    def now_text() -> str:
+        return datetime.now(UTC).isoformat()
+
+    async def kafka_ok(self) -> bool:
+        return await self.broker.ping(timeout=1.0)
+
+    async def redis_ok(self) -> bool:
+        try:
+            return bool(await asyncio.wait_for(self.redis.ping(), 1.0))
+        except (RedisError, TimeoutError, OSError):
+            return False

@@ -1,0 +1,34 @@
+"""Prometheus metrics of the display, in one registry per app (tests build several apps)."""
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.events = Counter(
+            "display_events_total",
+            "Queue events handled, by type and result (applied, noop, stale, dead_letter)",
+            ["type", "result"],
+            registry=self.registry,
+        )
+        self.boards = Gauge(
+            "display_boards_connected",
+            "Boards (SSE clients) connected to this process",
+            registry=self.registry,
+        )
+        self.call_to_push = Histogram(
+            "display_call_to_push_seconds",
+            "From the call's time in the event to its update handed to this process's boards",
+            buckets=(0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.dropped = Counter(
+            "display_boards_dropped_total",
+            "Boards disconnected because they fell too far behind (they resume by Last-Event-ID)",
+            registry=self.registry,
+        )

@@ -1,0 +1,122 @@
+"""HTTP routes: the board page, its JSON snapshot and live stream, health and metrics."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from display.board import board_view
+from display.deps import Deps
+from display.fanout import sse
+from display.filters import BoardFilter
+from display.page import render_page
+from display.store import id_tuple, valid_id
+
+router = APIRouter()
+ZoneQuery = Annotated[str | None, Query(description="Zone id(s), comma separated", examples=["a"])]
+ServicesQuery = Annotated[
+    str | None, Query(description="Service ids, comma separated", examples=["ktp-el,kk"])
+]
+
+
+def _deps(request: Request) -> Deps:
+    deps: Deps = request.app.state.deps
+    return deps
+
+
+@router.get("/board", response_class=HTMLResponse, tags=["board"])
+async def board_page(
+    request: Request, zone: ZoneQuery = None, services: ServicesQuery = None, mute: bool = False
+) -> HTMLResponse:
+    """The hall TV page (1920×1080): calls, counters, waiting counts, voice unless muted."""
+    deps = _deps(request)
+    view = BoardFilter.parse(deps.catalog, zone, services)
+    return HTMLResponse(render_page(deps, zone, services, mute, view))
+
+
+@router.get("/api/v1/board", tags=["board"])
+async def board_snapshot(
+    request: Request, zone: ZoneQuery = None, services: ServicesQuery = None
+) -> Response:
+    """The board now, with `last_event_id`: the stream id of the last update it includes."""
+    deps = _deps(request)
+    view = BoardFilter.parse(deps.catalog, zone, services)
+    snapshot = await deps.store.snapshot()
+    body = board_view(deps.catalog, snapshot, view, deps.running_text)
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+@router.get("/api/v1/board/stream", tags=["board"])
+async def board_stream(
+    request: Request,
+    zone: ZoneQuery = None,
+    services: ServicesQuery = None,
+    last_event_id: Annotated[str | None, Header(description="Resume after this id")] = None,
+    resume: Annotated[str | None, Query(description="Same as Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """Server-Sent Events: a `snapshot`, then every `update` with its id; `heartbeat` keeps
+    it alive. With Last-Event-ID the board gets exactly what it missed (or a fresh snapshot)."""
+    deps = _deps(request)
+    view = BoardFilter.parse(deps.catalog, zone, services)
+    start = last_event_id or resume
+    board = deps.hub.subscribe(view)  # before reading, so nothing falls between read and push
+
+    async def frames() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 1000\n\n"
+            sent = (0, 0)
+            missed = await deps.store.updates_after(start) if start and valid_id(start) else None
+            if missed is None:
+                snapshot = await deps.store.snapshot()
+                body = board_view(deps.catalog, snapshot, view, deps.running_text)
+                yield sse("snapshot", body, snapshot.last_id)
+                sent = id_tuple(snapshot.last_id)
+            else:
+                sent = id_tuple(start or "0-0")
+                for entry_id, update in missed:
+                    part = view.update(update)
+                    if part is not None:
+                        yield sse("update", part, entry_id)
+                    sent = id_tuple(entry_id)
+            while not board.overflowed:
+                try:
+                    key, frame = await asyncio.wait_for(board.queue.get(), deps.heartbeat_s)
+                except TimeoutError:
+                    yield sse("heartbeat", {"now": deps.now_text()})
+                    continue
+                if key > sent and frame is not None:
+                    yield frame
+                sent = max(sent, key)
+        finally:
+            deps.hub.unsubscribe(board)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(frames(), media_type="text/event-stream", headers=headers)
+
+
+@router.get("/healthz", tags=["ops"])
+async def healthz() -> dict[str, str]:
+    """Alive: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["ops"])
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when Kafka and Redis both answer; 503 names what is missing."""
+    deps = _deps(request)
+    checks = {"kafka": await deps.kafka_ok(), "redis": await deps.redis_ok()}
+    ok = all(checks.values())
+    body = {"status": "ready" if ok else "not ready"}
+    body.update({name: "ok" if up else "down" for name, up in checks.items()})
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", tags=["ops"])
+async def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    registry = _deps(request).metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,236 @@
+// Hall board: live over Server-Sent Events, each call announced with a chime and an
+// Indonesian voice, one announcement after another. No framework, no build step.
+(() => {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("board-config").textContent);
+  const T = cfg.texts;
+  const HEARTBEAT_GRACE_MS = 15000;  // the server sends a heartbeat every few seconds
+  const ANNOUNCE_MAX_AGE_MS = 60000; // calls replayed after a long outage are shown, not spoken
+  const $ = (id) => document.getElementById(id);
+
+  const board = window.antreBoard = {
+    announcements: [],   // every announcement queued, in order: {text, number, counter, recall}
+    pending: [],         // still to be played
+    playing: null,
+    muted: Boolean(cfg.mute),
+    lastEventId: null,
+    live: false,
+    updates: 0,
+    snapshots: 0,
+    counters: new Map(),
+    services: new Map(),
+    recent: [],
+    clockOffsetMs: 0,
+  };
+
+  // ---- rendering -------------------------------------------------------------------------
+  $("stale-banner").textContent = T.stale;
+  $("now-label").textContent = T.nowCalling;
+  $("recent-title").textContent = T.recent;
+  $("waiting-title").textContent = T.waiting;
+  $("running-text").firstElementChild.textContent = cfg.runningText;
+
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+
+  function render() {
+    const latest = board.recent[0];
+    $("now-number").textContent = latest ? latest.number : "—";
+    $("now-counter").textContent = latest ? `${T.counter} ${latest.counter_number}` : T.noCall;
+    const recent = $("recent");
+    recent.replaceChildren(...board.recent.slice(1, 7).map((c) => {
+      const li = el("li");
+      li.dataset.ticket = c.ticket_id;
+      li.append(el("span", "num", c.number), el("span", "to", `${T.counter} ${c.counter_number}`));
+      return li;
+    }));
+    const counters = $("counters");
+    counters.replaceChildren(...[...board.counters.values()].sort((a, b) => a.number - b.number)
+      .map((c) => {
+        const tile = el("div", `counter ${c.state}`);
+        const t = c.ticket;
+        if (t && t.status === "called" && c.state === "open") tile.classList.add("called");
+        tile.dataset.counter = c.id;
+        const label = c.state === "open" && t ? T.ticketStates[t.status] : T.counterStates[c.state];
+        tile.append(el("div", "name", c.name || `${T.counter} ${c.number}`),
+          el("div", "ticket", t && c.state !== "closed" ? t.number : "—"),
+          el("div", "state", label || ""));
+        return tile;
+      }));
+    const waiting = $("waiting");
+    waiting.replaceChildren(...[...board.services.values()].map((s) => {
+      const li = el("li");
+      li.dataset.service = s.id;
+      li.append(el("span", "svc", `${s.prefix} · ${s.name}`), el("span", "n", String(s.waiting)));
+      return li;
+    }));
+  }
+
+  function applySnapshot(snap) {
+    board.counters = new Map(snap.counters.map((c) => [c.id, c]));
+    board.services = new Map(snap.services.map((s) => [s.id, s]));
+    board.recent = snap.recent;
+    board.clockOffsetMs = Date.parse(snap.now) - Date.now();
+    board.snapshots += 1;
+    render();
+  }
+
+  function applyUpdate(u) {
+    if (u.counter) {
+      const known = board.counters.get(u.counter.id) || {};
+      board.counters.set(u.counter.id, { ...known, ...u.counter, ticket: u.counter.ticket || null });
+    }
+    for (const [id, n] of Object.entries(u.waiting || {})) {
+      const s = board.services.get(id);
+      if (s) s.waiting = n;
+    }
+    if (u.call) {
+      board.recent = [u.call, ...board.recent.filter((c) => c.ticket_id !== u.call.ticket_id)]
+        .sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, 10);
+      const age = Date.now() + board.clockOffsetMs - Date.parse(u.call.at);
+      if (board.recent[0] === u.call) {
+        $("now").classList.remove("flash");
+        void $("now").offsetWidth; // restart the animation
+        $("now").classList.add("flash");
+      }
+      if (age < ANNOUNCE_MAX_AGE_MS) announce(u.call);
+    }
+    board.updates += 1;
+    render();
+  }
+
+  // ---- announcements: chime, then the voice; never two at once -------------------------------
+  let audio = null;
+  function announce(call) {
+    if (board.muted) return;
+    const item = { text: call.announce, number: call.number, counter: call.counter_number,
+      recall: call.recall, state: "queued" };
+    board.announcements.push(item);
+    board.pending.push(item);
+    playNext();
+  }
+
+  async function playNext() {
+    if (board.playing || board.pending.length === 0) return;
+    const item = board.playing = board.pending.shift();
+    item.state = "playing";
+    try {
+      await chime();
+      await speak(item.text);
+    } finally {
+      item.state = "done";
+      board.playing = null;
+      setTimeout(playNext, 400);
+    }
+  }
+
+  function chime() {
+    return new Promise((resolve) => {
+      try {
+        audio = audio || new AudioContext();
+        if (audio.state === "suspended") {
+          audio.resume().catch(() => {});
+          $("sound-hint").textContent = T.enableSound;
+          $("sound-hint").hidden = audio.state !== "suspended";
+        }
+        const t0 = audio.currentTime + 0.05;
+        [[659.3, 0], [523.3, 0.55]].forEach(([freq, at]) => {
+          const osc = audio.createOscillator();
+          const gain = audio.createGain();
+          osc.type = "sine";
+          osc.frequency.value = freq;
+          gain.gain.setValueAtTime(0.0001, t0 + at);
+          gain.gain.exponentialRampToValueAtTime(0.6, t0 + at + 0.03);
+          gain.gain.exponentialRampToValueAtTime(0.0001, t0 + at + 0.9);
+          osc.connect(gain).connect(audio.destination);
+          osc.start(t0 + at);
+          osc.stop(t0 + at + 1.0);
+        });
+      } catch (e) { /* no audio device: the voice and the screen still work */ }
+      setTimeout(resolve, 1500);
+    });
+  }
+
+  function speak(text) {
+    return new Promise((resolve) => {
+      // Some engines never fire `end` (or have no voice at all): never let the queue stall.
+      const limit = setTimeout(resolve, 2000 + text.length * 90);
+      const done = () => { clearTimeout(limit); resolve(); };
+      if (!("speechSynthesis" in window)) return;
+      const u = new SpeechSynthesisUtterance(text);
+      u.lang = "id-ID";
+      const voice = speechSynthesis.getVoices()
+        .find((v) => v.lang.replace("_", "-").toLowerCase().startsWith("id"));
+      if (voice) u.voice = voice;
+      u.rate = 0.9;
+      u.onend = done;
+      u.onerror = done;
+      speechSynthesis.speak(u);
+    });
+  }
+
+  document.addEventListener("click", () => {
+    if (audio) audio.resume();
+    $("sound-hint").hidden = true;
+  });
+
+  // ---- connection: live, stale, reconnect and catch up -----------------------------------
+  let source = null;
+  let lastMessageAt = 0;
+
+  function setLive(live) {
+    board.live = live;
+    document.body.classList.toggle("stale", !live);
+  }
+
+  function connect() {
+    if (source) source.close();
+    const params = new URLSearchParams(cfg.query);
+    // A fresh EventSource cannot set Last-Event-ID itself; the query says where to resume.
+    if (board.lastEventId) params.set("resume", board.lastEventId);
+    const qs = params.toString();
+    source = new EventSource("/api/v1/board/stream" + (qs ? "?" + qs : ""));
+    const seen = (e) => {
+      lastMessageAt = Date.now();
+      if (e.lastEventId) board.lastEventId = e.lastEventId;
+      setLive(true);
+    };
+    source.addEventListener("snapshot", (e) => { applySnapshot(JSON.parse(e.data)); seen(e); });
+    source.addEventListener("update", (e) => { applyUpdate(JSON.parse(e.data)); seen(e); });
+    source.addEventListener("heartbeat", (e) => {
+      board.clockOffsetMs = Date.parse(JSON.parse(e.data).now) - Date.now();
+      seen(e);
+    });
+    source.onerror = () => {
+      setLive(false);
+      // The browser retries by itself (sending Last-Event-ID) unless it gave up for good.
+      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 1000);
+    };
+  }
+
+  setInterval(() => {
+    if (board.live && Date.now() - lastMessageAt > HEARTBEAT_GRACE_MS) {
+      setLive(false);  // a silent connection is a dead one: start over, resuming
+      connect();
+    }
+  }, 1000);
+
+  // ---- clock in the site's time zone ------------------------------------------------------
+  const dateFmt = new Intl.DateTimeFormat("id-ID", { timeZone: cfg.timezone, weekday: "long",
+    day: "numeric", month: "long", year: "numeric" });
+  const timeFmt = new Intl.DateTimeFormat("id-ID", { timeZone: cfg.timezone, hour: "2-digit",
+    minute: "2-digit", second: "2-digit", hour12: false });
+  function tick() {
+    const now = new Date(Date.now() + board.clockOffsetMs);
+    $("clock-date").textContent = dateFmt.format(now);
+    $("clock-time").textContent = `${timeFmt.format(now)} ${cfg.timezoneLabel}`;
+  }
+  tick();
+  setInterval(tick, 1000);
+  render();
+  connect();
+})();

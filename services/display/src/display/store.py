@@ -1,0 +1,114 @@
+"""The board projection in Redis, keyed `{<site>}:display:...`, and its update stream."""
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+
+from display.projection import Change
+
+Entry = tuple[str, dict[str, Any]]
+"""A board update: its stream id (the SSE id) and its content."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    status: str  # "applied", "noop" (nothing visible changed) or "stale" (duplicate or old)
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    counters: dict[str, dict[str, Any]]
+    waiting: dict[str, int]
+    recent: list[dict[str, Any]]
+    last_id: str
+
+
+class BoardStore:
+    """Applies changes with one Lua script and reads the board and its updates."""
+
+    def __init__(self, redis: aioredis.Redis, site: str, recent: int, maxlen: int) -> None:
+        self.redis = redis
+        prefix = f"{{{site}}}:display"
+        self.seq_key = f"{prefix}:seq"
+        self.counters_key = f"{prefix}:counters"
+        self.waiting_key = f"{prefix}:waiting"
+        self.recent_key = f"{prefix}:recent"
+        self.stream_key = f"{prefix}:board"
+        self._recent = recent
+        self._maxlen = maxlen
+        lua = resources.files("display")
+        self._apply = redis.register_script(lua.joinpath("apply.lua").read_text())
+        self._snapshot = redis.register_script(lua.joinpath("snapshot.lua").read_text())
+
+    async def apply(self, change: Change) -> Applied:
+        """Apply one change; a duplicate or stale one changes nothing and appends nothing."""
+        keys = [self.seq_key, self.counters_key, self.waiting_key, self.recent_key]
+        args: list[bytes | int] = [orjson.dumps(change), self._recent, self._maxlen]
+        result = await self._apply(keys=[*keys, self.stream_key], args=args)
+        status = _text(result[0])
+        if status != "applied":
+            return Applied(status)
+        return Applied(status, _text(result[1]))
+
+    async def snapshot(self) -> Snapshot:
+        """The whole board and the id of the last update it contains."""
+        keys = [self.counters_key, self.waiting_key, self.recent_key, self.stream_key]
+        counters, waiting, recent, last_id = await self._snapshot(keys=keys)
+        return Snapshot(
+            counters={_text(k): orjson.loads(v) for k, v in _pairs(counters)},
+            waiting={_text(k): int(v) for k, v in _pairs(waiting)},
+            recent=[orjson.loads(item) for item in recent],
+            last_id=_text(last_id),
+        )
+
+    async def updates_after(self, last_id: str, count: int = 10_000) -> list[Entry] | None:
+        """Updates after `last_id`, or None when the stream no longer reaches back that far."""
+        first = await self.redis.xrange(self.stream_key, "-", "+", count=1)
+        newest = await self.last_id()
+        resume = id_tuple(last_id)
+        if not first:
+            return [] if resume == (0, 0) else None
+        if id_tuple(_text(first[0][0])) > resume or resume > id_tuple(newest):
+            # Trimmed past the resume point, or an id this stream never gave: only a fresh
+            # snapshot makes the board whole again.
+            return None
+        raw: Any = await self.redis.xrange(self.stream_key, f"({last_id}", "+", count=count)
+        return [decode_entry(entry_id, fields) for entry_id, fields in raw]
+
+    async def read(self, last_id: str, block_ms: int) -> list[Entry]:
+        """Block until updates after `last_id` arrive (or the timeout passes)."""
+        reply: Any = await self.redis.xread({self.stream_key: last_id}, block=block_ms, count=500)
+        if not reply:
+            return []
+        return [decode_entry(entry_id, fields) for entry_id, fields in reply[0][1]]
+
+    async def last_id(self) -> str:
+        last = await self.redis.xrevrange(self.stream_key, "+", "-", count=1)
+        return _text(last[0][0]) if last else "0-0"
+
+
+def decode_entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
+    return _text(entry_id), orjson.loads(fields[b"u"] if b"u" in fields else fields["u"])
+
+
+def valid_id(text: str) -> bool:
+    """A Redis stream id `<ms>-<seq>`, as sent in the SSE `id` field."""
+    ms, _, seq = text.partition("-")
+    return ms.isdigit() and seq.isdigit() and len(text) < 42
+
+
+def id_tuple(text: str) -> tuple[int, int]:
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def _pairs(flat: list[Any]) -> list[tuple[Any, Any]]:
+    return list(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

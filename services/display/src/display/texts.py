@@ -1,0 +1,39 @@
+"""Every text a visitor reads or hears from the display, in Bahasa Indonesia (BAHASA.md)."""
+
+from display.words import number_words, ticket_words
+
+BOARD_TITLE = "Antrean"
+NOW_CALLING = "Dipanggil"
+COUNTER = "Loket"
+RECENT_CALLS = "Panggilan terakhir"
+WAITING = "Menunggu"
+STALE_BANNER = "Koneksi terputus, menyambung kembali…"
+ENABLE_SOUND = "Sentuh layar untuk mengaktifkan suara"
+NO_CALL_YET = "Belum ada panggilan"
+
+COUNTER_STATES = {"open": "Buka", "break": "Istirahat", "closed": "Tutup"}
+TICKET_STATES = {"called": "Dipanggil", "serving": "Dilayani", "done": "Selesai"}
+
+WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+def announcement(number: str, counter_number: int) -> str:
+    """What the hall voice says on a call or recall."""
+    counter = number_words(counter_number)
+    return f"Nomor antrean {ticket_words(number)}, silakan menuju loket {counter}"
+
+
+def page_texts() -> dict[str, object]:
+    """The texts the board page needs, handed to its script as JSON."""
+    return {
+        "title": BOARD_TITLE,
+        "nowCalling": NOW_CALLING,
+        "counter": COUNTER,
+        "recent": RECENT_CALLS,
+        "waiting": WAITING,
+        "stale": STALE_BANNER,
+        "enableSound": ENABLE_SOUND,
+        "noCall": NO_CALL_YET,
+        "counterStates": COUNTER_STATES,
+        "ticketStates": TICKET_STATES,
+    }
