@@ -1,0 +1,759 @@
+#!/usr/bin/env bash
+#
+# Antre local infrastructure, without Docker: Kafka (KRaft), Redis, Kannel + fakesmsc,
+# and on request Prometheus. Everything binds 127.0.0.1; runtime data, pid files, logs
+# and rendered configs live under $REPO/var (git-ignored).
+#
+#   deploy/local/infra.sh install              apt packages + Kafka jars (safe to re-run)
+#   deploy/local/infra.sh up [component...]     start (idempotent), wait until ready
+#   deploy/local/infra.sh down [component...]   stop (SIGTERM, wait, SIGKILL); safe if stopped
+#   deploy/local/infra.sh kill [component...]   SIGKILL at once (simulate a crash)
+#   deploy/local/infra.sh restart [component...]
+#   deploy/local/infra.sh status [component...] one line each; exit 0 if all are ready
+#   deploy/local/infra.sh logs [component]      log paths, or the tail of one component's logs
+#   deploy/local/infra.sh env                   connection settings, as shell assignments
+#   start / stop are aliases of up / down.
+#
+# Components: kafka redis kannel prometheus. Default for up/down/status: kafka redis kannel
+# (down with no argument also stops prometheus if it runs).
+#
+# Ports (override with the environment variable in brackets):
+#   Kafka 9092 [KAFKA_PORT], controller 9093 [KAFKA_CONTROLLER_PORT]
+#   Redis 6379 [REDIS_PORT]
+#   Kannel admin 13000 [KANNEL_ADMIN_PORT], smsbox 13001 [KANNEL_SMSBOX_PORT],
+#          sendsms 13013 [KANNEL_SENDSMS_PORT], fake SMSC 10000 [KANNEL_FAKESMSC_PORT]
+#   Prometheus 9090 [PROMETHEUS_PORT], config [PROMETHEUS_CONFIG]
+#     (default deploy/prometheus/prometheus.yml if it exists, else a generated minimal one)
+# Other knobs: KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_READY_TIMEOUT (60 s),
+# ANTRE_PYTHON (python with aiokafka; default $REPO/.venv/bin/python, else `uv run`).
+#
+# fakesmsc prints every SMS that reaches it to var/log/fakesmsc.log as
+#   "... DEBUG: Got message N: <from to text body>"   (line-buffered: tests may tail it).
+
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+VAR="$REPO/var"
+RUN_DIR="$VAR/run"
+LOG_DIR="$VAR/log"
+
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-60}"
+REDIS_PORT="${REDIS_PORT:-6379}"
+KANNEL_ADMIN_PORT="${KANNEL_ADMIN_PORT:-13000}"
+KANNEL_SMSBOX_PORT="${KANNEL_SMSBOX_PORT:-13001}"
+KANNEL_SENDSMS_PORT="${KANNEL_SENDSMS_PORT:-13013}"
+KANNEL_FAKESMSC_PORT="${KANNEL_FAKESMSC_PORT:-10000}"
+KANNEL_ADMIN_PASSWORD="${KANNEL_ADMIN_PASSWORD:-antre-admin}"
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
+PROMETHEUS_CONFIG="${PROMETHEUS_CONFIG:-$REPO/deploy/prometheus/prometheus.yml}"
+
+KAFKA_DIR="$VAR/kafka"
+KAFKA_LIBS="$KAFKA_DIR/libs"
+KAFKA_POM="$HERE/kafka/pom.xml"
+KAFKA_PROPS="$KAFKA_DIR/server.properties"
+KAFKA_DATA="$KAFKA_DIR/data"
+REDIS_DIR="$VAR/redis"
+REDIS_CONF="$REDIS_DIR/redis.conf"
+KANNEL_DIR="$VAR/kannel"
+KANNEL_CONF="$KANNEL_DIR/kannel.conf"
+FAKESMSC_BIN="/usr/lib/kannel/test/fakesmsc"
+FAKESMSC_FIFO="$RUN_DIR/fakesmsc.stdin"
+PROMETHEUS_DATA="$VAR/prometheus"
+PROMETHEUS_GENERATED="$VAR/prometheus.yml"
+
+ALL_COMPONENTS=(kafka redis kannel prometheus)
+DEFAULT_COMPONENTS=(kafka redis kannel)
+APT_PACKAGES=(redis-server kannel kannel-extras prometheus chromium chromium-driver docker-compose)
+
+# ---------------------------------------------------------------------------------------
+# helpers
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'infra.sh: %s\n' "$*" >&2; }
+die() {
+    printf 'infra.sh: error: %s\n' "$*" >&2
+    exit 1
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+ensure_dirs() { mkdir -p "$RUN_DIR" "$LOG_DIR"; }
+
+# Serialise up/down/install between concurrent callers (two tests, two engineers).
+take_lock() {
+    ensure_dirs
+    exec 9>"$RUN_DIR/infra.lock"
+    flock -w 600 9 || die "another infra.sh holds $RUN_DIR/infra.lock for more than 600 s"
+}
+
+# A pid is alive when /proc has it and it is not a zombie.
+pid_alive() {
+    local pid=$1 state
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    state=$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+    [[ -n $state && $state != Z && $state != X ]]
+}
+
+cmdline_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
+
+# proc_is PID NEEDLE...: alive and its command line contains every needle.
+proc_is() {
+    local pid=$1 cmd needle
+    shift
+    pid_alive "$pid" || return 1
+    cmd=$(cmdline_of "$pid")
+    for needle in "$@"; do
+        [[ $cmd == *"$needle"* ]] || return 1
+    done
+}
+
+# The identity of each process we run: substrings of its command line.
+signature() {
+    case $1 in
+        kafka) printf '%s\n' "kafka.Kafka" "$KAFKA_PROPS" ;;
+        redis) printf '%s\n' "redis-server" "$REDIS_CONF" ;;
+        bearerbox) printf '%s\n' "bearerbox" "$KANNEL_CONF" ;;
+        smsbox) printf '%s\n' "smsbox" "$KANNEL_CONF" ;;
+        fakesmsc) printf '%s\n' "fakesmsc" "-r $KANNEL_FAKESMSC_PORT" ;;
+        prometheus) printf '%s\n' "prometheus" "--storage.tsdb.path=$PROMETHEUS_DATA" ;;
+        *) die "no signature for $1" ;;
+    esac
+}
+
+is_ours() {
+    local pid=$1 name=$2 sig=()
+    mapfile -t sig < <(signature "$name")
+    proc_is "$pid" "${sig[@]}"
+}
+
+# running NAME: print the pid of our live NAME process, or fail (and drop a stale pid file).
+running() {
+    local name=$1 file="$RUN_DIR/$1.pid" pid
+    [[ -f $file ]] || return 1
+    pid=$(<"$file")
+    if is_ours "$pid" "$name"; then
+        printf '%s\n' "$pid"
+        return 0
+    fi
+    rm -f "$file"
+    return 1
+}
+
+# listener PORT: "pid name" of whatever listens on the TCP port (any address), or nothing.
+listener() {
+    local line
+    line=$(ss -Hltnp "( sport = :$1 )" 2>/dev/null | head -n1) || true
+    [[ -n $line ]] || return 0
+    if [[ $line =~ \(\"([^\"]*)\",pid=([0-9]+) ]]; then
+        printf '%s %s\n' "${BASH_REMATCH[2]}" "${BASH_REMATCH[1]}"
+    else
+        printf '? unknown\n'
+    fi
+}
+
+# port_free NAME PORT...: each port must be free, or held by our own NAME process (which is
+# then adopted: its pid file is rewritten). Anything else is a conflict and a clear failure.
+port_free() {
+    local name=$1 port owner pid pname
+    shift
+    for port in "$@"; do
+        owner=$(listener "$port")
+        [[ -n $owner ]] || continue
+        read -r pid pname <<<"$owner"
+        if [[ $pid != "?" ]] && is_ours "$pid" "$name"; then
+            echo "$pid" >"$RUN_DIR/$name.pid"
+            say "$name: adopted running pid $pid (its pid file was missing)"
+            return 0
+        fi
+        local hint="stop it first"
+        case $pname in
+            redis-server) hint="if it is Debian's own service: 'service redis-server stop'" ;;
+            bearerbox | smsbox) hint="if it is Debian's own service: 'service kannel stop'" ;;
+            prometheus) hint="if it is Debian's own service: 'service prometheus stop'" ;;
+        esac
+        die "port $port (for $name) is already taken by pid $pid ($pname: $(cmdline_of "$pid"))," \
+            "which is not Antre's local $name: $hint, or choose another port through the" \
+            "environment (see deploy/local/infra.sh help)."
+    done
+}
+
+# launch NAME LOGFILE STDIN CMD...: start CMD in its own session, in the background, with the
+# lock fd closed, and record its pid. setsid does not fork here (a background job of a
+# non-interactive shell is no process-group leader), so $! is the program itself.
+launch() {
+    local name=$1 logfile=$2 stdin=$3
+    shift 3
+    printf '\n===== %s infra.sh: starting %s: %s\n' "$(date '+%F %T')" "$name" "$*" >>"$logfile"
+    setsid "$@" <>"$stdin" >>"$logfile" 2>&1 9>&- &
+    echo $! >"$RUN_DIR/$name.pid"
+}
+
+# stop_proc NAME [TIMEOUT] [SIGNAL]: SIGTERM (or SIGNAL), wait, then SIGKILL.
+stop_proc() {
+    local name=$1 timeout=${2:-20} signal=${3:-TERM} pid deadline
+    pid=$(running "$name") || return 1
+    kill -s "$signal" "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + timeout))
+    while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+    if pid_alive "$pid"; then
+        warn "$name (pid $pid) ignored SIGTERM for ${timeout}s: SIGKILL"
+        kill -s KILL "$pid" 2>/dev/null || true
+        deadline=$((SECONDS + 10))
+        while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+    fi
+    pid_alive "$pid" && die "$name (pid $pid) survives SIGKILL"
+    rm -f "$RUN_DIR/$name.pid"
+    return 0
+}
+
+# wait_for DESCRIPTION TIMEOUT PIDNAME LOGFILE CMD...: poll CMD until it succeeds; fail at
+# once (with the end of the log) if the process PIDNAME dies meanwhile.
+wait_for() {
+    local what=$1 timeout=$2 pidname=$3 logfile=$4 deadline
+    shift 4
+    deadline=$(($(date +%s) + timeout))
+    until "$@" >/dev/null 2>&1; do
+        if ! running "$pidname" >/dev/null; then
+            warn "$pidname died while waiting for $what; end of $logfile:"
+            tail -n 25 "$logfile" >&2 || true
+            exit 1
+        fi
+        if (($(date +%s) >= deadline)); then
+            warn "timed out after ${timeout}s waiting for $what; end of $logfile:"
+            tail -n 25 "$logfile" >&2 || true
+            exit 1
+        fi
+        sleep 0.2
+    done
+}
+
+# A listening check that does not connect (a probe connection to the fake SMSC port would
+# count as an SMSC client for bearerbox).
+port_listening() { [[ -n $(ss -Hltn "( sport = :$1 )" 2>/dev/null) ]]; }
+
+# render TEMPLATE OUTPUT KEY=VALUE...: replace each @KEY@ (values must not contain '|').
+render() {
+    local template=$1 output=$2 kv args=()
+    shift 2
+    for kv in "$@"; do args+=(-e "s|@${kv%%=*}@|${kv#*=}|g"); done
+    sed "${args[@]}" "$template" >"$output.tmp"
+    if grep -q '@[A-Z_]*@' "$output.tmp"; then
+        die "unreplaced placeholder in $output.tmp: $(grep -o '@[A-Z_]*@' "$output.tmp" | head -n1)"
+    fi
+    mv "$output.tmp" "$output"
+}
+
+python_run() {
+    if [[ -n ${ANTRE_PYTHON:-} ]]; then
+        "$ANTRE_PYTHON" "$@"
+    elif [[ -x $REPO/.venv/bin/python ]]; then
+        "$REPO/.venv/bin/python" "$@"
+    else
+        uv run --project "$REPO" python "$@"
+    fi
+}
+
+http_get() { curl -fsS --max-time 2 "$@"; }
+
+# ---------------------------------------------------------------------------------------
+# install
+
+apt_missing() {
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+            printf '%s\n' "$pkg"
+    done
+}
+
+install_apt() {
+    local wanted=("${APT_PACKAGES[@]}") missing=()
+    command -v java >/dev/null || wanted+=(openjdk-17-jre-headless)
+    command -v mvn >/dev/null || wanted+=(maven)
+    command -v curl >/dev/null || wanted+=(curl)
+    command -v ss >/dev/null || wanted+=(iproute2)
+    mapfile -t missing < <(apt_missing "${wanted[@]}")
+    if ((${#missing[@]} == 0)); then
+        say "install: apt packages present (${wanted[*]})"
+        return 0
+    fi
+    ((EUID == 0)) || die "apt packages missing (${missing[*]}): run install as root"
+    say "install: apt-get install ${missing[*]}"
+    # Debian's packages would start their own redis/kannel/prometheus services on our ports;
+    # a policy-rc.d that answers 101 stops maintainer scripts from starting any service.
+    local policy=/usr/sbin/policy-rc.d made_policy=0
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        made_policy=1
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    if ((made_policy)); then
+        rm -f "$policy"
+        trap - EXIT
+    fi
+}
+
+pom_hash() { sha256sum "$KAFKA_POM" | cut -d' ' -f1; }
+
+kafka_jars_ok() {
+    [[ -f $KAFKA_LIBS/.complete && $(<"$KAFKA_LIBS/.complete") == "$(pom_hash)" ]]
+}
+
+install_kafka_jars() {
+    if kafka_jars_ok; then
+        say "install: Kafka jars present ($KAFKA_LIBS)"
+        return 0
+    fi
+    command -v mvn >/dev/null || die "mvn missing: run 'deploy/local/infra.sh install'"
+    local started
+    started=$(now)
+    say "install: resolving Kafka jars with Maven into $KAFKA_LIBS"
+    rm -rf "$KAFKA_LIBS"
+    mkdir -p "$KAFKA_LIBS"
+    mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies -DincludeScope=runtime \
+        -DoutputDirectory="$KAFKA_LIBS" ||
+        die "Maven could not resolve the Kafka jars (see above)"
+    compgen -G "$KAFKA_LIBS/kafka_2.13-*.jar" >/dev/null || die "no kafka_2.13 jar in $KAFKA_LIBS"
+    compgen -G "$KAFKA_LIBS/slf4j-simple-1.7.*.jar" >/dev/null || die "no slf4j-simple 1.7 jar"
+    pom_hash >"$KAFKA_LIBS/.complete"
+    say "install: $(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars in $(elapsed "$started")"
+}
+
+cmd_install() {
+    take_lock
+    install_apt
+    install_kafka_jars
+}
+
+# ---------------------------------------------------------------------------------------
+# kafka
+
+# The JVM command line, in the array KAFKA_JAVA (then append the main class and arguments).
+kafka_java_cmd() {
+    local heap=()
+    read -r -a heap <<<"$KAFKA_HEAP_OPTS"
+    KAFKA_JAVA=(java "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20
+        -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent
+        -Djava.awt.headless=true -Dkafka.logs.dir="$LOG_DIR"
+        -Dorg.slf4j.simpleLogger.showDateTime=true
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss.SSS"
+        -Dorg.slf4j.simpleLogger.showThreadName=false
+        -Dorg.slf4j.simpleLogger.showShortLogName=true
+        -cp "$KAFKA_LIBS/*")
+}
+
+kafka_prepare() {
+    kafka_jars_ok || install_kafka_jars
+    command -v java >/dev/null || die "java missing: run 'deploy/local/infra.sh install'"
+    mkdir -p "$KAFKA_DATA"
+    render "$HERE/kafka/server.properties.in" "$KAFKA_PROPS" \
+        "KAFKA_PORT=$KAFKA_PORT" "KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT" \
+        "KAFKA_DATA_DIR=$KAFKA_DATA"
+    if [[ -f $KAFKA_DATA/meta.properties ]]; then
+        # Formatted already: keep the id file in step with the data (it is informative only).
+        [[ -f $KAFKA_DIR/cluster.id ]] ||
+            sed -n 's/^cluster\.id=//p' "$KAFKA_DATA/meta.properties" >"$KAFKA_DIR/cluster.id"
+        return 0
+    fi
+    if [[ ! -s $KAFKA_DIR/cluster.id ]]; then
+        # A Kafka Uuid: 16 random bytes, base64url without padding (what random-uuid prints).
+        head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_DIR/cluster.id"
+    fi
+    say "kafka: formatting $KAFKA_DATA (cluster id $(<"$KAFKA_DIR/cluster.id"))"
+    kafka_java_cmd
+    "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -g --standalone \
+        -t "$(<"$KAFKA_DIR/cluster.id")" -c "$KAFKA_PROPS" </dev/null >>"$LOG_DIR/kafka-format.log" 2>&1 ||
+        {
+            tail -n 20 "$LOG_DIR/kafka-format.log" >&2
+            die "kafka storage format failed (log: $LOG_DIR/kafka-format.log)"
+        }
+}
+
+kafka_ready() {
+    python_run "$HERE/kafka_ready.py" --bootstrap "127.0.0.1:$KAFKA_PORT" "$@"
+}
+
+up_kafka() {
+    local pid started
+    started=$(now)
+    running kafka >/dev/null || port_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    if pid=$(running kafka); then
+        kafka_ready --quiet --timeout "$KAFKA_READY_TIMEOUT" ||
+            die "kafka (pid $pid) runs but is not ready; see $LOG_DIR/kafka.log"
+        say "kafka: already running (pid $pid), ready on 127.0.0.1:$KAFKA_PORT"
+        return 0
+    fi
+    kafka_prepare
+    kafka_java_cmd
+    launch kafka "$LOG_DIR/kafka.log" /dev/null "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_PROPS"
+    pid=$(<"$RUN_DIR/kafka.pid")
+    wait_for "kafka port $KAFKA_PORT" "$KAFKA_READY_TIMEOUT" kafka "$LOG_DIR/kafka.log" \
+        port_listening "$KAFKA_PORT"
+    kafka_ready --quiet --timeout "$KAFKA_READY_TIMEOUT" || {
+        tail -n 25 "$LOG_DIR/kafka.log" >&2
+        die "kafka did not become ready in ${KAFKA_READY_TIMEOUT}s (log: $LOG_DIR/kafka.log)"
+    }
+    say "kafka: started (pid $pid), ready on 127.0.0.1:$KAFKA_PORT in $(elapsed "$started")"
+}
+
+down_kafka() {
+    # A single combined node shuts down in a few seconds; 30 s before SIGKILL.
+    if stop_proc kafka 30 "${1:-TERM}"; then say "kafka: stopped"; else say "kafka: not running"; fi
+}
+
+status_kafka() {
+    local pid
+    if pid=$(running kafka); then
+        if kafka_ready --check --quiet --timeout 5 2>/dev/null; then
+            say "kafka       running (pid $pid)  ready      127.0.0.1:$KAFKA_PORT"
+            return 0
+        fi
+        say "kafka       running (pid $pid)  NOT ready  127.0.0.1:$KAFKA_PORT"
+        return 1
+    fi
+    say "kafka       stopped"
+    return 1
+}
+
+# ---------------------------------------------------------------------------------------
+# redis
+
+redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; }
+
+up_redis() {
+    local pid started
+    started=$(now)
+    command -v redis-server >/dev/null || die "redis-server missing: run 'deploy/local/infra.sh install'"
+    running redis >/dev/null || port_free redis "$REDIS_PORT"
+    if pid=$(running redis); then
+        redis_ping || wait_for "redis PONG" 30 redis "$LOG_DIR/redis.log" redis_ping
+        say "redis: already running (pid $pid), ready on 127.0.0.1:$REDIS_PORT"
+        return 0
+    fi
+    mkdir -p "$REDIS_DIR"
+    cat >"$REDIS_CONF" <<EOF
+# Generated by deploy/local/infra.sh: edits are lost at the next 'up'.
+port $REDIS_PORT
+bind 127.0.0.1
+protected-mode yes
+daemonize no
+logfile ""
+set-proc-title no
+dir $REDIS_DIR
+appendonly yes
+appendfsync always
+save 3600 1 300 100 60 10000
+EOF
+    launch redis "$LOG_DIR/redis.log" /dev/null /usr/bin/redis-server "$REDIS_CONF"
+    pid=$(<"$RUN_DIR/redis.pid")
+    wait_for "redis PONG" 30 redis "$LOG_DIR/redis.log" redis_ping
+    say "redis: started (pid $pid), ready on 127.0.0.1:$REDIS_PORT in $(elapsed "$started")"
+}
+
+down_redis() {
+    if stop_proc redis 20 "${1:-TERM}"; then say "redis: stopped"; else say "redis: not running"; fi
+}
+
+status_redis() {
+    local pid
+    if pid=$(running redis); then
+        if redis_ping; then
+            say "redis       running (pid $pid)  ready      127.0.0.1:$REDIS_PORT"
+            return 0
+        fi
+        say "redis       running (pid $pid)  NOT ready  127.0.0.1:$REDIS_PORT"
+        return 1
+    fi
+    say "redis       stopped"
+    return 1
+}
+
+# ---------------------------------------------------------------------------------------
+# kannel: bearerbox, smsbox, fakesmsc
+
+kannel_status_text() {
+    http_get "http://127.0.0.1:$KANNEL_ADMIN_PORT/status.txt?password=$KANNEL_ADMIN_PASSWORD"
+}
+
+bearerbox_answers() { kannel_status_text >/dev/null; }
+
+# Ready: the fake SMSC is online (fakesmsc connected), an smsbox is connected to bearerbox,
+# and sendsms answers HTTP (a request without credentials: no message is sent).
+kannel_ready() {
+    local text
+    text=$(kannel_status_text) || return 1
+    grep -Eq '^ *fake\[fake\].*\(online' <<<"$text" || return 1
+    grep -Eq '^ *smsbox:.*on-line' <<<"$text" || return 1
+    curl -sS --max-time 2 -o /dev/null "http://127.0.0.1:$KANNEL_SENDSMS_PORT/cgi-bin/sendsms" 2>/dev/null
+}
+
+kannel_render() {
+    mkdir -p "$KANNEL_DIR"
+    render "$HERE/kannel/kannel.conf" "$KANNEL_CONF" \
+        "ADMIN_PORT=$KANNEL_ADMIN_PORT" "ADMIN_PASSWORD=$KANNEL_ADMIN_PASSWORD" \
+        "SMSBOX_PORT=$KANNEL_SMSBOX_PORT" "SENDSMS_PORT=$KANNEL_SENDSMS_PORT" \
+        "FAKESMSC_PORT=$KANNEL_FAKESMSC_PORT" "LOG_DIR=$LOG_DIR" "DATA_DIR=$KANNEL_DIR"
+}
+
+up_kannel() {
+    local started fresh_bearerbox=0 bb sb fs
+    started=$(now)
+    command -v bearerbox >/dev/null || die "kannel missing: run 'deploy/local/infra.sh install'"
+    [[ -x $FAKESMSC_BIN ]] || die "$FAKESMSC_BIN missing (package kannel-extras): run install"
+    if bb=$(running bearerbox) && sb=$(running smsbox) && fs=$(running fakesmsc) && kannel_ready; then
+        say "kannel: already running (bearerbox $bb, smsbox $sb, fakesmsc $fs), ready; sendsms on 127.0.0.1:$KANNEL_SENDSMS_PORT"
+        return 0
+    fi
+    kannel_render
+    if ! running bearerbox >/dev/null; then
+        port_free bearerbox "$KANNEL_ADMIN_PORT" "$KANNEL_SMSBOX_PORT" "$KANNEL_FAKESMSC_PORT"
+    fi
+    if ! running bearerbox >/dev/null; then
+        launch bearerbox "$LOG_DIR/kannel-bearerbox.log" /dev/null \
+            /usr/sbin/bearerbox -v 1 "$KANNEL_CONF"
+        fresh_bearerbox=1
+    fi
+    wait_for "bearerbox admin port $KANNEL_ADMIN_PORT" 20 bearerbox \
+        "$LOG_DIR/kannel-bearerbox.log" bearerbox_answers
+    wait_for "fake SMSC port $KANNEL_FAKESMSC_PORT" 20 bearerbox \
+        "$LOG_DIR/kannel-bearerbox.log" port_listening "$KANNEL_FAKESMSC_PORT"
+    if ((fresh_bearerbox)); then
+        # Their connections went with the old bearerbox: start them afresh.
+        stop_proc smsbox 10 >/dev/null || true
+        stop_proc fakesmsc 5 >/dev/null || true
+    fi
+    if ! running smsbox >/dev/null; then
+        port_free smsbox "$KANNEL_SENDSMS_PORT"
+    fi
+    if ! running smsbox >/dev/null; then
+        launch smsbox "$LOG_DIR/kannel-smsbox.log" /dev/null /usr/sbin/smsbox -v 1 "$KANNEL_CONF"
+    fi
+    if ! running fakesmsc >/dev/null; then
+        # fakesmsc is interactive: its standard input must stay open. A FIFO opened read-write
+        # never reaches end-of-file. stdbuf keeps its output line-buffered for tests to tail.
+        [[ -p $FAKESMSC_FIFO ]] || { rm -f "$FAKESMSC_FIFO" && mkfifo "$FAKESMSC_FIFO"; }
+        # -m 0: send no mobile-originated message of its own (the message argument is required).
+        launch fakesmsc "$LOG_DIR/fakesmsc.log" "$FAKESMSC_FIFO" \
+            stdbuf -oL -eL "$FAKESMSC_BIN" -H 127.0.0.1 -r "$KANNEL_FAKESMSC_PORT" -m 0 \
+            "6281100000000 antre text antre-local-fakesmsc"
+    fi
+    wait_for "smsbox sendsms port $KANNEL_SENDSMS_PORT" 20 smsbox "$LOG_DIR/kannel-smsbox.log" \
+        port_listening "$KANNEL_SENDSMS_PORT"
+    wait_for "fakesmsc online in bearerbox status" 20 fakesmsc "$LOG_DIR/fakesmsc.log" kannel_ready
+    say "kannel: started (bearerbox $(running bearerbox), smsbox $(running smsbox), fakesmsc $(running fakesmsc)), ready in $(elapsed "$started"); sendsms on 127.0.0.1:$KANNEL_SENDSMS_PORT"
+}
+
+down_kannel() {
+    local signal=${1:-TERM} any=0
+    stop_proc fakesmsc 5 "$signal" && any=1
+    stop_proc smsbox 10 "$signal" && any=1
+    stop_proc bearerbox 20 "$signal" && any=1
+    if ((any)); then say "kannel: stopped"; else say "kannel: not running"; fi
+}
+
+status_kannel() {
+    local parts=() name pid stopped=0
+    for name in bearerbox smsbox fakesmsc; do
+        if pid=$(running "$name"); then parts+=("$name $pid"); else
+            parts+=("$name stopped")
+            stopped=$((stopped + 1))
+        fi
+    done
+    local joined
+    joined=$(printf '%s, ' "${parts[@]}")
+    joined=${joined%, }
+    if ((stopped == 3)); then
+        say "kannel      stopped"
+        return 1
+    fi
+    if ((stopped == 0)) && kannel_ready; then
+        say "kannel      running ($joined)  ready      sendsms 127.0.0.1:$KANNEL_SENDSMS_PORT"
+        return 0
+    fi
+    say "kannel      running ($joined)  NOT ready  sendsms 127.0.0.1:$KANNEL_SENDSMS_PORT"
+    return 1
+}
+
+# ---------------------------------------------------------------------------------------
+# prometheus
+
+prometheus_config() {
+    if [[ -f $PROMETHEUS_CONFIG ]]; then
+        printf '%s\n' "$PROMETHEUS_CONFIG"
+        return 0
+    fi
+    cat >"$PROMETHEUS_GENERATED" <<EOF
+# Generated by deploy/local/infra.sh because $PROMETHEUS_CONFIG does not exist.
+global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ["127.0.0.1:$PROMETHEUS_PORT"]
+EOF
+    printf '%s\n' "$PROMETHEUS_GENERATED"
+}
+
+prometheus_ready() { http_get -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"; }
+
+up_prometheus() {
+    local pid started config
+    started=$(now)
+    command -v prometheus >/dev/null || die "prometheus missing: run 'deploy/local/infra.sh install'"
+    running prometheus >/dev/null || port_free prometheus "$PROMETHEUS_PORT"
+    if pid=$(running prometheus); then
+        wait_for "prometheus /-/ready" 30 prometheus "$LOG_DIR/prometheus.log" prometheus_ready
+        say "prometheus: already running (pid $pid), ready on 127.0.0.1:$PROMETHEUS_PORT"
+        return 0
+    fi
+    mkdir -p "$PROMETHEUS_DATA"
+    config=$(prometheus_config)
+    launch prometheus "$LOG_DIR/prometheus.log" /dev/null /usr/bin/prometheus \
+        "--config.file=$config" "--storage.tsdb.path=$PROMETHEUS_DATA" \
+        "--web.listen-address=127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle
+    pid=$(<"$RUN_DIR/prometheus.pid")
+    say "prometheus: config $config"
+    wait_for "prometheus /-/ready" 60 prometheus "$LOG_DIR/prometheus.log" prometheus_ready
+    say "prometheus: started (pid $pid), ready on 127.0.0.1:$PROMETHEUS_PORT in $(elapsed "$started")"
+}
+
+down_prometheus() {
+    if stop_proc prometheus 20 "${1:-TERM}"; then say "prometheus: stopped"; else say "prometheus: not running"; fi
+}
+
+status_prometheus() {
+    local pid
+    if pid=$(running prometheus); then
+        if prometheus_ready; then
+            say "prometheus  running (pid $pid)  ready      127.0.0.1:$PROMETHEUS_PORT"
+            return 0
+        fi
+        say "prometheus  running (pid $pid)  NOT ready  127.0.0.1:$PROMETHEUS_PORT"
+        return 1
+    fi
+    say "prometheus  stopped"
+    return 1
+}
+
+# ---------------------------------------------------------------------------------------
+# commands
+
+components() {
+    local c ok
+    for c in "$@"; do
+        ok=0
+        for known in "${ALL_COMPONENTS[@]}"; do [[ $c == "$known" ]] && ok=1; done
+        ((ok)) || die "unknown component '$c' (known: ${ALL_COMPONENTS[*]})"
+    done
+}
+
+cmd_up() {
+    local list=("$@")
+    ((${#list[@]})) || list=("${DEFAULT_COMPONENTS[@]}")
+    components "${list[@]}"
+    take_lock
+    local c
+    for c in "${list[@]}"; do "up_$c"; done
+}
+
+cmd_down() {
+    local signal=$1 list
+    shift
+    list=("$@")
+    ((${#list[@]})) || list=(prometheus kannel redis kafka)
+    components "${list[@]}"
+    take_lock
+    local c
+    for c in "${list[@]}"; do "down_$c" "$signal"; done
+}
+
+cmd_status() {
+    local list=("$@") c rc=0 shown=("${ALL_COMPONENTS[@]}")
+    ((${#list[@]})) || list=("${DEFAULT_COMPONENTS[@]}")
+    (($#)) && shown=("$@")
+    components "${shown[@]}"
+    ensure_dirs
+    for c in "${shown[@]}"; do
+        if ! "status_$c"; then
+            [[ " ${list[*]} " == *" $c "* ]] && rc=3
+        fi
+    done
+    return "$rc"
+}
+
+cmd_logs() {
+    ensure_dirs
+    if (($# == 0)); then
+        say "logs under $LOG_DIR:"
+        say "  kafka       $LOG_DIR/kafka.log  (storage format: kafka-format.log)"
+        say "  redis       $LOG_DIR/redis.log"
+        say "  kannel      $LOG_DIR/kannel-bearerbox.log $LOG_DIR/kannel-smsbox.log"
+        say "              $LOG_DIR/kannel-access.log (every SMS bearerbox handled)"
+        say "  fakesmsc    $LOG_DIR/fakesmsc.log  (lines 'Got message N: <from to text body>')"
+        say "  prometheus  $LOG_DIR/prometheus.log"
+        say "tail one: deploy/local/infra.sh logs COMPONENT  (LINES=N, default 40)"
+        return 0
+    fi
+    local files=()
+    case $1 in
+        kafka) files=("$LOG_DIR/kafka.log") ;;
+        redis) files=("$LOG_DIR/redis.log") ;;
+        kannel) files=("$LOG_DIR/kannel-bearerbox.log" "$LOG_DIR/kannel-smsbox.log" "$LOG_DIR/fakesmsc.log") ;;
+        fakesmsc) files=("$LOG_DIR/fakesmsc.log") ;;
+        prometheus) files=("$LOG_DIR/prometheus.log") ;;
+        *) die "unknown component '$1'" ;;
+    esac
+    local f
+    for f in "${files[@]}"; do
+        [[ -f $f ]] || continue
+        say "==> $f <=="
+        tail -n "${LINES:-40}" "$f"
+    done
+}
+
+cmd_env() {
+    say "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
+    say "REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
+    say "KANNEL_SENDSMS_URL=http://127.0.0.1:$KANNEL_SENDSMS_PORT/cgi-bin/sendsms"
+    say "KANNEL_USERNAME=antre"
+    say "KANNEL_PASSWORD=antre-dev"
+    say "KANNEL_ADMIN_URL=http://127.0.0.1:$KANNEL_ADMIN_PORT/status.txt?password=$KANNEL_ADMIN_PASSWORD"
+    say "FAKESMSC_LOG=$LOG_DIR/fakesmsc.log"
+    say "PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT"
+}
+
+usage() { sed -n '3,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+main() {
+    local cmd=${1:-help}
+    (($#)) && shift
+    case $cmd in
+        install) cmd_install ;;
+        up | start) cmd_up "$@" ;;
+        down | stop) cmd_down TERM "$@" ;;
+        kill) cmd_down KILL "$@" ;;
+        restart)
+            cmd_down TERM "$@"
+            cmd_up "$@"
+            ;;
+        status) cmd_status "$@" ;;
+        logs) cmd_logs "$@" ;;
+        env) cmd_env ;;
+        help | -h | --help) usage ;;
+        *)
+            usage >&2
+            exit 2
+            ;;
+    esac
+}
+
+main "$@"
