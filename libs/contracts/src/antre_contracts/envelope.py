@@ -5,7 +5,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from antre_contracts.events import EVENT_TYPES, EventData
+from antre_contracts.events import (
+    EVENT_TYPES,
+    CounterStateChanged,
+    EventData,
+    TicketCalled,
+    TicketCompleted,
+    TicketIssued,
+    TicketServiceStarted,
+    TicketTransferred,
+)
 
 
 class InvalidEvent(ValueError):
@@ -50,3 +59,16 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(part) for part in err["loc"]) or "body"
     return f"{where}: {err['msg']}"
+
+
+class QueueEventDoc(CloudEvent):
+    """The envelope with `data` typed by `type`: what AsyncAPI documents for the queue topic."""
+
+    data: (  # type: ignore[assignment]
+        TicketIssued
+        | TicketCalled
+        | TicketServiceStarted
+        | TicketCompleted
+        | TicketTransferred
+        | CounterStateChanged
+    )

@@ -1,0 +1,26 @@
+"""Run ticketing: python -m ticketing (settings from TICKETING_* variables)."""
+
+import logging
+
+import uvicorn
+
+from ticketing.app import create_app
+from ticketing.config import Settings
+
+
+def main() -> None:
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    main()

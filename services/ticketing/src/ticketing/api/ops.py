@@ -1,0 +1,43 @@
+"""Operations routes: liveness, readiness, metrics, the AsyncAPI document."""
+
+import asyncio
+import contextlib
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Alive: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Ready: Redis and Kafka both answer (503 names the one that does not)."""
+    redis_ok = False
+    with contextlib.suppress(Exception):
+        redis_ok = bool(await asyncio.wait_for(request.app.state.redis.ping(), 1.0))
+    kafka_ok = await request.app.state.kafka.reachable()
+    body = {"redis": "ok" if redis_ok else "down", "kafka": "ok" if kafka_ok else "down"}
+    return JSONResponse(body, status_code=200 if redis_ok and kafka_ok else 503)
+
+
+@router.get("/metrics")
+async def metrics() -> Response:
+    """Prometheus text format."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/asyncapi.json")
+async def asyncapi(request: Request) -> dict[str, Any]:
+    """The events ticketing publishes, as AsyncAPI 3.0."""
+    spec = AsyncAPI(request.app.state.kafka.broker, title="Antre ticketing", version="0.1.0")
+    doc: dict[str, Any] = spec.to_specification().to_jsonable()
+    return doc

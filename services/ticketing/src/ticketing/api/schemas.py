@@ -1,0 +1,79 @@
+"""Request and response bodies of the HTTP API."""
+
+from datetime import datetime
+from typing import Literal
+
+from antre_contracts import Outcome, Priority
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueRequest(_Body):
+    service_id: str = Field(examples=["ktp-el"])
+    priority: Priority = Priority.regular
+    phone: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Optional mobile number for SMS",
+        examples=["0812 3456 7890"],
+    )
+    channel: Literal["kiosk", "web", "api"] = "kiosk"
+
+
+class TicketOut(BaseModel):
+    ticket_id: str = Field(examples=["20261128-A017-3f9c"])
+    number: str = Field(examples=["A-017"])
+    service_id: str
+    service_name: str
+    agency_name: str
+    priority: Priority | None = None
+    status: str = Field(examples=["waiting"])
+    people_ahead: int | None = None
+    estimated_wait_s: int | None = None
+    estimated_call_at: datetime | None = Field(
+        default=None, description="Local time (site zone) when the ticket is expected to be called"
+    )
+    issued_at: datetime | None = None
+    counter_id: str | None = None
+    counter_name: str | None = None
+    call_count: int | None = None
+    status_url: str
+
+
+class CallNextRequest(_Body):
+    service_id: str | None = Field(
+        default=None, description="Call only from this service (the counter must serve it)"
+    )
+
+
+class FinishRequest(_Body):
+    outcome: Outcome = Outcome.served
+
+
+class TransferRequest(_Body):
+    service_id: str = Field(examples=["kk"])
+
+
+class BreakRequest(_Body):
+    reason: Literal["istirahat", "salat", "sholat", "rapat", "gangguan"] = Field(
+        default="istirahat", description="Why the counter pauses; 'sholat' is stored as 'salat'"
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _kbbi(cls, reason: str) -> str:
+        return "salat" if reason == "sholat" else reason
+
+
+class ActionOut(BaseModel):
+    """What a counter action did."""
+
+    counter_id: str
+    ticket_id: str | None = None
+    number: str | None = None
+    service_id: str | None = None
+    state: str | None = None
+    detail: str

@@ -1,0 +1,140 @@
+"""Public ticket routes: issue a ticket (kiosk, web), read a ticket and a queue."""
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import orjson
+from antre_contracts.catalog import Service
+from fastapi import APIRouter, Header, Request, Response
+
+from ticketing import metrics
+from ticketing.api.deps import RuntimeDep
+from ticketing.api.problems import Problem
+from ticketing.api.schemas import IssueRequest, TicketOut
+from ticketing.domain.rules import hours_refusal, normalise_phone
+from ticketing.store.queues import QueueError
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+
+
+def service_of(rt: RuntimeDep, service_id: str) -> Service:
+    service = rt.catalog.service_by_id.get(service_id)
+    if service is None:
+        raise Problem("unknown_service", service_id=service_id)
+    return service
+
+
+def ticket_out(rt: RuntimeDep, raw: dict[str, Any], service: Service) -> TicketOut:
+    wait = raw.get("estimated_wait_s")
+    at = raw.get("issued_at")
+    counter = rt.catalog.counter_by_id.get(raw.get("counter") or "")
+    return TicketOut(
+        ticket_id=raw["ticket_id"],
+        number=raw["number"],
+        service_id=service.id,
+        service_name=service.name,
+        agency_name=rt.catalog.agency_by_id[service.agency].short_name,
+        priority=raw.get("priority"),
+        status=raw.get("status", "waiting"),
+        people_ahead=raw.get("people_ahead"),
+        estimated_wait_s=wait,
+        estimated_call_at=_call_at(rt, wait),
+        issued_at=at,
+        counter_id=counter.id if counter else None,
+        counter_name=counter.name if counter else None,
+        call_count=raw.get("call_count"),
+        status_url=f"/t/{raw['ticket_id']}",
+    )
+
+
+def _call_at(rt: RuntimeDep, wait_s: int | None) -> datetime | None:
+    if wait_s is None:
+        return None
+    return (rt.store.clock.now() + timedelta(seconds=wait_s)).astimezone(rt.catalog.site.tz)
+
+
+@router.post("/tickets", status_code=201, response_model=TicketOut)
+async def issue_ticket(
+    body: IssueRequest,
+    request: Request,
+    response: Response,
+    rt: RuntimeDep,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> TicketOut:
+    """Issue a ticket; with an Idempotency-Key, a repeat returns the same ticket."""
+    service = service_of(rt, body.service_id)
+    request.app.state.rate_limit.check(request.client.host if request.client else "-")
+    call = rt.store.call("idem:" + _sha(idempotency_key) if idempotency_key else None)
+    if rt.enforce_hours:
+        refusal = hours_refusal(rt.catalog.site, service, call.at)
+        if refusal is not None:
+            raise Problem(
+                refusal.code,
+                service_name=service.name,
+                hours=refusal.detail,
+                last_ticket=f"{service.last_ticket:%H.%M}" if service.last_ticket else "",
+                tz=rt.catalog.site.timezone_label,
+            )
+    phone = None
+    if body.phone:
+        try:
+            phone = request.app.state.cipher.encrypt(normalise_phone(body.phone))
+        except ValueError:
+            raise Problem("invalid_phone", phone=body.phone) from None
+    fingerprint = _sha(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
+    try:
+        raw = await rt.store.issue(
+            call,
+            service.id,
+            body.priority.value,
+            body.channel,
+            phone,
+            fingerprint if idempotency_key else None,
+        )
+    except QueueError as exc:
+        raise Problem(exc.code, service_name=service.name, **exc.info) from None
+    if not raw["replay"]:
+        metrics.TICKETS_ISSUED.labels(
+            service.agency, service.id, body.priority.value, body.channel
+        ).inc()
+    response.headers["Location"] = f"/api/v1/tickets/{raw['ticket_id']}"
+    return ticket_out(rt, {**raw, "priority": body.priority.value}, service)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut)
+async def read_ticket(ticket_id: str, rt: RuntimeDep) -> TicketOut:
+    """A ticket's status, people ahead and estimate (or the counter that called it)."""
+    try:
+        raw = await rt.store.ticket(ticket_id)
+    except QueueError:
+        raise Problem("unknown_ticket", ticket_id=ticket_id) from None
+    status = raw["status"]
+    if status == "waiting" and raw["day"] != rt.store.call().day:
+        status = "expired"
+    raw.update(
+        ticket_id=raw["id"],
+        number=raw["num"],
+        priority=raw["prio"],
+        status=status,
+        call_count=int(raw.get("calls", 0)) or None,
+        issued_at=datetime.fromtimestamp(int(raw["issued"]) / 1000).astimezone(),
+    )
+    return ticket_out(rt, raw, rt.catalog.service_by_id[raw["svc"]])
+
+
+@router.get("/queues/{service_id}")
+async def read_queue(service_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    """Who waits for a service, in the order they will be called (first 50)."""
+    service = service_of(rt, service_id)
+    raw = await rt.store.queue(service.id)
+    return {
+        "service_id": service.id,
+        "service_name": service.name,
+        "waiting": raw["waiting"],
+        "tickets": raw["tickets"] or [],  # Lua's {} is an empty list
+    }
+
+
+def _sha(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()[:40]

@@ -1,0 +1,77 @@
+"""The ticketing app factory: HTTP API, outbox relay to Kafka, metrics."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from antre_contracts import PhoneCipher, load_catalog
+from fastapi import FastAPI
+
+from ticketing import metrics
+from ticketing.api import catalog, counters, ops, problems, tickets
+from ticketing.api.deps import Runtime
+from ticketing.api.guards import BodyLimit, RateLimit
+from ticketing.config import Settings
+from ticketing.domain.clock import Clock, SystemClock
+from ticketing.kafka import KafkaLink
+from ticketing.relay import OutboxRelay
+from ticketing.store.queues import QueueStore
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    """Build the app; clients are made in the lifespan, never at import."""
+    catalog_ = load_catalog(settings.catalog_path)
+    site = settings.site_id or catalog_.site.id
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
+        store = QueueStore(redis, catalog_, site, clock or SystemClock())
+        await store.load()
+        kafka = KafkaLink(settings)
+        kafka.start()
+        relay = OutboxRelay(redis, store.outbox, kafka.publish, batch=settings.relay_batch)
+        relay.start()
+        officers = {o.token_sha256: o for o in catalog_.officers}
+        app.state.runtime = Runtime(catalog_, store, officers, settings.enforce_hours)
+        app.state.redis, app.state.kafka, app.state.relay = redis, kafka, relay
+        gauges = asyncio.create_task(_refresh_gauges(store))
+        try:
+            yield
+        finally:
+            gauges.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await gauges
+            await relay.stop()
+            await kafka.stop()
+            await redis.aclose()
+
+    app = FastAPI(
+        title="Antre ticketing",
+        version="0.1.0",
+        description="Tickets, queues and counters of a Mal Pelayanan Publik.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.cipher = PhoneCipher(settings.phone_key)
+    app.state.rate_limit = RateLimit(settings.issue_rate_per_minute)
+    problems.install(app)
+    for module in (tickets, counters, catalog, ops):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+async def _refresh_gauges(store: QueueStore, every_s: float = 2.0) -> None:
+    """Queue length and open counters come from Redis, so they are right after a restart."""
+    while True:
+        with contextlib.suppress(Exception):
+            for service_id, live in (await store.overview()).items():
+                metrics.QUEUE_LENGTH.labels(service_id).set(live["waiting"])
+                metrics.OPEN_COUNTERS.labels(service_id).set(live["open"])
+        await asyncio.sleep(every_s)

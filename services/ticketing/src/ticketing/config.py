@@ -1,0 +1,39 @@
+"""Ticketing settings, from the environment (prefix TICKETING_)."""
+
+from pathlib import Path
+from typing import Literal
+
+from antre_contracts import QUEUE_EVENTS
+from antre_contracts.phone import DEV_PHONE_KEY
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TICKETING_")
+
+    environment: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8001
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    topic: str = QUEUE_EVENTS
+    catalog_path: Path = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
+    site_id: str | None = None
+    """Overrides the catalog's site id (keys and event keys); tests use one of their own."""
+    enforce_hours: bool = True
+    """Refuse tickets outside opening hours; `make up` turns it off for round-the-clock demos."""
+    phone_key: str = DEV_PHONE_KEY
+    max_body_bytes: int = 8192
+    relay_batch: int = 500
+    relay_linger_ms: int = 2
+    issue_rate_per_minute: int = 600
+    """Per client address, for the public (kiosk) ticket endpoint."""
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_production(self) -> "Settings":
+        if self.environment == "production" and self.phone_key == DEV_PHONE_KEY:
+            raise ValueError("TICKETING_PHONE_KEY must be set to a real Fernet key in production")
+        return self

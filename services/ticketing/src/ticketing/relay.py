@@ -1,0 +1,118 @@
+"""The outbox relay: publishes the Redis outbox to Kafka in order, trims only what was acked."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+
+from ticketing import metrics
+
+log = logging.getLogger(__name__)
+
+Entry = tuple[bytes, dict[bytes, bytes]]
+Publish = Callable[[bytes, bytes], Awaitable["asyncio.Future[Any]"]]
+"""(key, value) -> the producer's delivery future (resolved when the broker acknowledged)."""
+
+
+class OutboxRelay:
+    """One running relay per site (a Redis lease), so replicas never publish out of order."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        outbox: str,
+        publish: Publish,
+        batch: int = 500,
+        lease_s: int = 60,
+        retry_max_s: float = 5.0,
+    ) -> None:
+        self.redis = redis
+        self.outbox = outbox
+        self.lease = f"{outbox}:relay-lease"
+        self.publish = publish
+        self.batch = batch
+        self.lease_s = lease_s
+        self.retry_max_s = retry_max_s
+        self.owner = f"relay-{id(self):x}"
+        self.healthy = True
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.redis.eval(_RELEASE, 1, self.lease, self.owner)
+
+    async def _run(self) -> None:
+        backoff = 0.05
+        while True:
+            try:
+                if not await self._hold_lease():
+                    await asyncio.sleep(self.lease_s / 3)
+                    continue
+                await self._drain_once()
+                self.healthy, backoff = True, 0.05
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker or Redis is away: keep trying, keep the outbox
+                self.healthy = False
+                metrics.RELAY_ERRORS.inc()
+                log.warning("outbox relay: %s; retrying in %.2fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(self.retry_max_s, backoff * 2)
+
+    async def _hold_lease(self) -> bool:
+        got = await self.redis.eval(_ACQUIRE, 1, self.lease, self.owner, str(self.lease_s * 1000))
+        return bool(got)
+
+    async def _drain_once(self) -> None:
+        entries = cast(list[Entry], await self.redis.xrange(self.outbox, count=self.batch))
+        metrics.OUTBOX_BACKLOG.set(await self.redis.xlen(self.outbox))
+        if not entries:
+            await self.redis.xread({self.outbox: b"$"}, block=200, count=1)
+            return
+        futures, refused = [], None
+        for _, fields in entries:
+            try:
+                futures.append(await self.publish(fields[b"k"], fields[b"e"]))
+            except Exception as exc:  # no metadata: the rest of the batch waits for next time
+                refused = exc
+                break
+        results: list[Any] = await asyncio.gather(*futures, return_exceptions=True)
+        if refused is not None:
+            results.append(refused)
+        done: list[bytes] = []
+        failed_keys: set[bytes] = set()
+        for (entry_id, fields), result in zip(entries, results, strict=False):
+            # An event after a failed one of the same queue stays too, to keep queue order.
+            if isinstance(result, BaseException) or fields[b"k"] in failed_keys:
+                failed_keys.add(fields[b"k"])
+            else:
+                done.append(entry_id)
+        if done:
+            await self.redis.xdel(self.outbox, *done)
+            metrics.EVENTS_RELAYED.inc(len(done))
+        if len(done) < len(entries):
+            error = next(r for r in results if isinstance(r, BaseException))
+            raise RuntimeError(f"{len(entries) - len(done)} events not acknowledged: {error!r}")
+
+
+# Take or renew the lease if free or ours.
+_ACQUIRE = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""

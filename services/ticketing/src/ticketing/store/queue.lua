@@ -1,0 +1,407 @@
+#!lua name=antre_ticketing
+--[[
+Every change to a queue or counter is one function call here: the state change and the event
+it emits (appended to the outbox stream) happen together or not at all.
+
+Conventions
+  KEYS[1]  the key prefix of this site, e.g. "{kutim}:tk" (one hash tag: cluster safe)
+  ARGV[1]  op id: a repeated call with the same op id returns the first answer and changes
+           nothing (redis-py may re-send a call after a timeout)
+  ARGV[2]  now, ms since the epoch;  ARGV[3] now as ISO 8601;  ARGV[4] the site's local day
+  The rest is per function, passed as one JSON object in ARGV[5].
+Answers are JSON: {"ok": {...}} or {"err": "<code>", ...}.
+]]
+
+local OP_TTL = 86400
+local DAY_TTL = 3 * 86400
+
+local function ctx(keys, args)
+  local c = {p = keys[1], op = args[1], now = tonumber(args[2]), iso = args[3], day = args[4]}
+  c.a = cjson.decode(args[5] or '{}')
+  for k, v in pairs(c.a) do
+    if v == cjson.null then c.a[k] = nil end  -- JSON null is a truthy userdata in Lua
+  end
+  return c
+end
+
+-- The answer of an op already carried out, flagged as a replay (metrics count it once).
+local function done_before(c)
+  local prev = redis.call('GET', c.p .. ':op:' .. c.op)
+  if not prev then return nil end
+  local answer = cjson.decode(prev)
+  answer.replay = true
+  return cjson.encode(answer), answer
+end
+
+local function finish(c, answer)
+  local out = cjson.encode({ok = answer})
+  redis.call('SET', c.p .. ':op:' .. c.op, out, 'EX', OP_TTL)
+  return out
+end
+
+local function fail(code, extra)
+  local e = extra or {}
+  e.err = code
+  return cjson.encode(e)
+end
+
+local function qkey(c, svc, kind) return c.p .. ':q:' .. c.day .. ':' .. svc .. ':' .. kind end
+local function tkey(c, id) return c.p .. ':t:' .. id end
+local function ckey(c, id) return c.p .. ':c:' .. id end
+
+local function emit(c, etype, subject, pkey, data)
+  local seq = redis.call('HINCRBY', c.p .. ':seq', pkey, 1)
+  local ev = {specversion = '1.0', id = c.op, source = c.a.source, type = etype, time = c.iso,
+              subject = subject, datacontenttype = 'application/json', partitionkey = pkey,
+              sequence = seq, data = data}
+  redis.call('XADD', c.p .. ':outbox', '*', 'k', pkey, 'e', cjson.encode(ev))
+end
+
+local function waiting(c, svc)
+  return redis.call('ZCARD', qkey(c, svc, 'p')) + redis.call('ZCARD', qkey(c, svc, 'r'))
+end
+
+local function head(c, svc, kind)
+  local r = redis.call('ZRANGE', qkey(c, svc, kind), 0, 0)
+  return r[1]
+end
+
+local function waited_since(c, id)
+  return tonumber(redis.call('HGET', tkey(c, id), 'since'))
+end
+
+-- The ordering rule: priority first, `streak` priority calls then one regular, and a regular
+-- ticket waiting `ageing_ms` or longer goes before any priority ticket.
+local function pick(c, has_p, reg_head, streak, rules)
+  if not has_p and not reg_head then return nil end
+  if not has_p then return 'r' end
+  if not reg_head then return 'p' end
+  if c.now - waited_since(c, reg_head) >= rules.ageing_ms then return 'r' end
+  if streak < rules.streak then return 'p' end
+  return 'r'
+end
+
+local function streak_of(c, svc)
+  return tonumber(redis.call('HGET', c.p .. ':streak', svc) or '0')
+end
+
+-- The next `n` waiting ids of a service in call order, by replaying the ordering rule.
+local function upcoming(c, svc, rules, n)
+  local ps = redis.call('ZRANGE', qkey(c, svc, 'p'), 0, n - 1)
+  local rs = redis.call('ZRANGE', qkey(c, svc, 'r'), 0, n - 1)
+  local i, j, s, out = 1, 1, streak_of(c, svc), {}
+  while #out < n and (ps[i] or rs[j]) do
+    if pick(c, ps[i] ~= nil, rs[j], s, rules) == 'p' then
+      out[#out + 1] = ps[i]; i = i + 1; s = s + 1
+    else
+      out[#out + 1] = rs[j]; j = j + 1; s = 0
+    end
+  end
+  return out
+end
+
+-- People called before a waiting ticket, in closed form (ageing ignored: an estimate).
+local function ahead_of(c, svc, id, prio, rules)
+  local s = math.min(streak_of(c, svc), rules.streak)
+  if prio == 'regular' then
+    local r = redis.call('ZRANK', qkey(c, svc, 'r'), id) or 0
+    local np = redis.call('ZCARD', qkey(c, svc, 'p'))
+    return r + math.min(np, rules.streak - s + r * rules.streak)
+  end
+  local q = redis.call('ZRANK', qkey(c, svc, 'p'), id) or 0
+  local nr = redis.call('ZCARD', qkey(c, svc, 'r'))
+  local regs = 0
+  if q >= rules.streak - s then regs = 1 + math.floor((q - (rules.streak - s)) / rules.streak) end
+  return q + math.min(nr, regs)
+end
+
+local function mean_service_s(c, svc, default_s)
+  local xs = redis.call('LRANGE', c.p .. ':st:' .. svc, 0, -1)
+  if #xs == 0 then return default_s end
+  local sum = 0
+  for _, x in ipairs(xs) do sum = sum + tonumber(x) end
+  return sum / #xs
+end
+
+local function estimate_s(c, svc, ahead, default_s)
+  local open = math.max(1, redis.call('SCARD', c.p .. ':open:' .. svc))
+  return math.floor(ahead / open * mean_service_s(c, svc, default_s) + 0.5)
+end
+
+local function enqueue(c, id, svc, prio, order)
+  local kind = 'r'
+  if prio ~= 'regular' then kind = 'p' end
+  redis.call('ZADD', qkey(c, svc, kind), order, id)
+  redis.call('EXPIRE', qkey(c, svc, kind), DAY_TTL)
+end
+
+-- ARGV[5]: service, prefix, prio, channel, phone, rand, quota, default_s, rules, source,
+--          fingerprint (with an Idempotency-Key)
+local function issue(keys, args)
+  local c = ctx(keys, args)
+  local prev, answer = done_before(c)
+  if prev then
+    if c.a.fingerprint and answer.fp ~= c.a.fingerprint then return fail('idempotency_conflict') end
+    return prev
+  end
+  local a = c.a
+  local counts = c.p .. ':num:' .. c.day
+  local issued = tonumber(redis.call('HGET', counts, a.service) or '0')
+  if a.quota and issued >= a.quota then return fail('quota_exhausted', {quota = a.quota}) end
+  local n = redis.call('HINCRBY', counts, a.service, 1)
+  redis.call('EXPIRE', counts, DAY_TTL)
+  local number = string.format('%s-%03d', a.prefix, n)
+  local id = string.format('%s-%s%03d-%s', string.gsub(c.day, '-', ''), a.prefix, n, a.rand)
+  local order = redis.call('INCR', c.p .. ':order')
+  redis.call('HSET', tkey(c, id), 'id', id, 'svc', a.service, 'num', number, 'prio', a.prio,
+             'status', 'waiting', 'day', c.day, 'issued', c.now, 'since', c.now, 'order', order,
+             'channel', a.channel, 'phone', a.phone or '', 'calls', 0)
+  redis.call('EXPIRE', tkey(c, id), DAY_TTL)
+  enqueue(c, id, a.service, a.prio, order)
+  local ahead = ahead_of(c, a.service, id, a.prio, a.rules)
+  local wait_s = estimate_s(c, a.service, ahead, a.default_s)
+  local count = waiting(c, a.service)
+  emit(c, 'antre.ticket.issued', id, a.qkey, {
+    ticket_id = id, number = number, service_id = a.service, agency_id = a.agency,
+    service_day = c.day, priority = a.prio, channel = a.channel, issued_at = c.iso,
+    people_ahead = ahead, estimated_wait_s = wait_s, waiting_count = count,
+    upcoming = upcoming(c, a.service, a.rules, 10), phone_encrypted = a.phone})
+  local out = cjson.encode({ok = {ticket_id = id, number = number, people_ahead = ahead,
+                                  estimated_wait_s = wait_s, issued_at = c.iso}, fp = a.fingerprint})
+  redis.call('SET', c.p .. ':op:' .. c.op, out, 'EX', OP_TTL)
+  return out
+end
+
+local function counter_state(c, cid)
+  local st = redis.call('HMGET', ckey(c, cid), 'state', 'ticket', 'cseq', 'reason')
+  return {state = st[1] or 'closed', ticket = st[2] or '', cseq = tonumber(st[3] or '0'),
+          reason = st[4] or ''}
+end
+
+local function bump_counter(c, cid)
+  return redis.call('HINCRBY', ckey(c, cid), 'cseq', 1)
+end
+
+-- ARGV[5]: counter, services (ordered), officer, rules, source, qkeys (service -> queue key)
+local function call_next(keys, args)
+  local c = ctx(keys, args)
+  local prev = done_before(c)
+  if prev then return prev end
+  local a = c.a
+  local cs = counter_state(c, a.counter)
+  if cs.state ~= 'open' then return fail('counter_not_open', {state = cs.state}) end
+  if cs.ticket ~= '' then
+    return fail('ticket_in_progress', {number = redis.call('HGET', tkey(c, cs.ticket), 'num')})
+  end
+  for _, svc in ipairs(a.services) do
+    local ph = head(c, svc, 'p')
+    local kind = pick(c, ph ~= nil, head(c, svc, 'r'), streak_of(c, svc), a.rules)
+    if kind then
+      local id = head(c, svc, kind)
+      redis.call('ZREM', qkey(c, svc, kind), id)
+      if kind == 'p' then redis.call('HINCRBY', c.p .. ':streak', svc, 1)
+      else redis.call('HSET', c.p .. ':streak', svc, 0) end
+      local t = redis.call('HMGET', tkey(c, id), 'num', 'since', 'phone')
+      redis.call('HSET', tkey(c, id), 'status', 'called', 'counter', a.counter,
+                 'officer', a.officer, 'called', c.now, 'calls', 1)
+      redis.call('HSET', ckey(c, a.counter), 'ticket', id)
+      local waited = math.floor((c.now - tonumber(t[2])) / 1000)
+      local phone = t[3]
+      if phone == '' then phone = nil end
+      emit(c, 'antre.ticket.called', id, a.qkeys[svc], {
+        ticket_id = id, number = t[1], service_id = svc, counter_id = a.counter,
+        counter_number = a.counter_number, officer_id = a.officer, recall = false,
+        call_count = 1, called_at = c.iso, waited_s = math.max(0, waited),
+        counter_seq = bump_counter(c, a.counter), waiting_count = waiting(c, svc),
+        upcoming = upcoming(c, svc, a.rules, 10), phone_encrypted = phone})
+      return finish(c, {ticket_id = id, number = t[1], service_id = svc, waited_s = waited})
+    end
+  end
+  return fail('nothing_waiting')
+end
+
+-- The counter's current ticket, if it is in one of the allowed states.
+local function current(c, cid, allowed)
+  local cs = counter_state(c, cid)
+  if cs.ticket == '' then return nil, fail('no_current_ticket') end
+  local t = redis.call('HMGET', tkey(c, cs.ticket), 'status', 'num', 'svc', 'calls', 'called',
+                       'started', 'phone', 'since')
+  if not allowed[t[1]] then return nil, fail('wrong_state', {status = t[1], number = t[2]}) end
+  return {id = cs.ticket, status = t[1], num = t[2], svc = t[3], calls = tonumber(t[4]),
+          called = tonumber(t[5]), started = tonumber(t[6] or ''), phone = t[7],
+          since = tonumber(t[8])}
+end
+
+-- ARGV[5]: counter, counter_number, officer, rules, source, qkeys
+local function recall(keys, args)
+  local c = ctx(keys, args)
+  local prev = done_before(c)
+  if prev then return prev end
+  local a = c.a
+  local t, err = current(c, a.counter, {called = true})
+  if not t then return err end
+  local calls = redis.call('HINCRBY', tkey(c, t.id), 'calls', 1)
+  local phone = t.phone
+  if phone == '' then phone = nil end
+  emit(c, 'antre.ticket.called', t.id, a.qkeys[t.svc], {
+    ticket_id = t.id, number = t.num, service_id = t.svc, counter_id = a.counter,
+    counter_number = a.counter_number, officer_id = a.officer, recall = true,
+    call_count = calls, called_at = c.iso, waited_s = math.floor((t.called - t.since) / 1000),
+    counter_seq = bump_counter(c, a.counter), waiting_count = waiting(c, t.svc),
+    upcoming = upcoming(c, t.svc, a.rules, 10), phone_encrypted = phone})
+  return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc, call_count = calls})
+end
+
+-- ARGV[5]: counter, officer, source, qkeys
+local function start(keys, args)
+  local c = ctx(keys, args)
+  local prev = done_before(c)
+  if prev then return prev end
+  local a = c.a
+  local t, err = current(c, a.counter, {called = true})
+  if not t then return err end
+  redis.call('HSET', tkey(c, t.id), 'status', 'serving', 'started', c.now)
+  emit(c, 'antre.ticket.service_started', t.id, a.qkeys[t.svc], {
+    ticket_id = t.id, number = t.num, service_id = t.svc, counter_id = a.counter,
+    officer_id = a.officer, started_at = c.iso, counter_seq = bump_counter(c, a.counter)})
+  return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc})
+end
+
+-- ARGV[5]: counter, officer, outcome, window, source, qkeys
+local function complete(keys, args)
+  local c = ctx(keys, args)
+  local prev = done_before(c)
+  if prev then return prev end
+  local a = c.a
+  local allowed = {called = true, serving = true}
+  if a.outcome == 'no_show' then allowed = {called = true} end
+  local t, err = current(c, a.counter, allowed)
+  if not t then return err end
+  local service_s = nil
+  if a.outcome == 'served' then
+    service_s = math.floor((c.now - (t.started or t.called)) / 1000)
+    local st = c.p .. ':st:' .. t.svc
+    redis.call('LPUSH', st, service_s)
+    redis.call('LTRIM', st, 0, a.window - 1)
+  end
+  redis.call('HSET', tkey(c, t.id), 'status', a.outcome, 'done', c.now)
+  redis.call('HDEL', ckey(c, a.counter), 'ticket')
+  emit(c, 'antre.ticket.completed', t.id, a.qkeys[t.svc], {
+    ticket_id = t.id, number = t.num, service_id = t.svc, counter_id = a.counter,
+    officer_id = a.officer, outcome = a.outcome, completed_at = c.iso,
+    service_time_s = service_s, counter_seq = bump_counter(c, a.counter),
+    waiting_count = waiting(c, t.svc)})
+  return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc, outcome = a.outcome,
+                    service_time_s = service_s})
+end
+
+-- ARGV[5]: counter, officer, to (service), default_s, rules, source, qkeys
+local function transfer(keys, args)
+  local c = ctx(keys, args)
+  local prev = done_before(c)
+  if prev then return prev end
+  local a = c.a
+  local t, err = current(c, a.counter, {called = true, serving = true})
+  if not t then return err end
+  if t.svc == a.to then return fail('same_service') end
+  local prio = redis.call('HGET', tkey(c, t.id), 'prio')
+  local order = tonumber(redis.call('HGET', tkey(c, t.id), 'order'))
+  redis.call('HSET', tkey(c, t.id), 'status', 'waiting', 'svc', a.to, 'since', c.now,
+             'calls', 0, 'from', t.svc)
+  redis.call('HDEL', tkey(c, t.id), 'counter', 'called', 'started')
+  redis.call('HDEL', ckey(c, a.counter), 'ticket')
+  -- It keeps its place by arrival (order), ahead of those who came later.
+  enqueue(c, t.id, a.to, prio, order)
+  local ahead = ahead_of(c, a.to, t.id, prio, a.rules)
+  local phone = t.phone
+  if phone == '' then phone = nil end
+  emit(c, 'antre.ticket.transferred', t.id, a.qkeys[a.to], {
+    ticket_id = t.id, number = t.num, from_service_id = t.svc, service_id = a.to,
+    counter_id = a.counter, officer_id = a.officer, transferred_at = c.iso,
+    counter_seq = bump_counter(c, a.counter), people_ahead = ahead,
+    estimated_wait_s = estimate_s(c, a.to, ahead, a.default_s),
+    waiting_count = waiting(c, a.to), upcoming = upcoming(c, a.to, a.rules, 10),
+    phone_encrypted = phone})
+  return finish(c, {ticket_id = t.id, number = t.num, from_service_id = t.svc,
+                    service_id = a.to, people_ahead = ahead})
+end
+
+-- ARGV[5]: counter, counter_number, officer, state, reason, services, source, ckey
+local function set_state(keys, args)
+  local c = ctx(keys, args)
+  local prev = done_before(c)
+  if prev then return prev end
+  local a = c.a
+  local cs = counter_state(c, a.counter)
+  if a.state ~= 'open' and cs.ticket ~= '' then
+    return fail('ticket_in_progress', {number = redis.call('HGET', tkey(c, cs.ticket), 'num')})
+  end
+  if cs.state == a.state and cs.reason == (a.reason or '') then
+    return fail('already_in_state', {state = a.state})
+  end
+  redis.call('HSET', ckey(c, a.counter), 'state', a.state, 'reason', a.reason or '',
+             'officer', a.officer, 'since', c.now)
+  for _, svc in ipairs(a.services) do
+    if a.state == 'open' then redis.call('SADD', c.p .. ':open:' .. svc, a.counter)
+    else redis.call('SREM', c.p .. ':open:' .. svc, a.counter) end
+  end
+  emit(c, 'antre.counter.state_changed', a.counter, a.ckey, {
+    counter_id = a.counter, counter_number = a.counter_number, state = a.state,
+    reason = a.reason, officer_id = a.officer, services = a.services, changed_at = c.iso,
+    counter_seq = bump_counter(c, a.counter)})
+  return finish(c, {counter_id = a.counter, state = a.state, reason = a.reason})
+end
+
+-- Read-only: a ticket's place. ARGV[5]: rules, default_s (by service)
+local function position(keys, args)
+  local c = ctx(keys, args)
+  local id = c.a.ticket
+  local t = redis.call('HGETALL', tkey(c, id))
+  if #t == 0 then return fail('unknown_ticket') end
+  local h = {}
+  for i = 1, #t, 2 do h[t[i]] = t[i + 1] end
+  h.phone = nil
+  if h.status == 'waiting' and h.day == c.day then
+    h.people_ahead = ahead_of(c, h.svc, id, h.prio, c.a.rules)
+    h.estimated_wait_s = estimate_s(c, h.svc, h.people_ahead, c.a.default_s[h.svc])
+  end
+  return cjson.encode({ok = h})
+end
+
+-- Read-only: per service waiting count, open counters and mean service time.
+-- ARGV[5]: services, default_s (by service)
+local function overview(keys, args)
+  local c = ctx(keys, args)
+  local out = {}
+  for _, svc in ipairs(c.a.services) do
+    out[svc] = {waiting = waiting(c, svc), open = redis.call('SCARD', c.p .. ':open:' .. svc),
+                mean_s = mean_service_s(c, svc, c.a.default_s[svc]),
+                issued = tonumber(redis.call('HGET', c.p .. ':num:' .. c.day, svc) or '0')}
+  end
+  return cjson.encode({ok = out})
+end
+
+-- Read-only: the waiting list of a service in call order (up to n).
+local function queue(keys, args)
+  local c = ctx(keys, args)
+  local ids = upcoming(c, c.a.service, c.a.rules, c.a.n)
+  local out = {}
+  for i, id in ipairs(ids) do
+    local t = redis.call('HMGET', tkey(c, id), 'num', 'prio', 'since')
+    out[i] = {ticket_id = id, number = t[1], priority = t[2], since_ms = tonumber(t[3])}
+  end
+  return cjson.encode({ok = {tickets = out, waiting = waiting(c, c.a.service)}})
+end
+
+redis.register_function('antre_issue', issue)
+redis.register_function('antre_call_next', call_next)
+redis.register_function('antre_recall', recall)
+redis.register_function('antre_start', start)
+redis.register_function('antre_complete', complete)
+redis.register_function('antre_transfer', transfer)
+redis.register_function('antre_set_state', set_state)
+redis.register_function{function_name = 'antre_position', callback = position,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'antre_overview', callback = overview,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'antre_queue', callback = queue, flags = {'no-writes'}}

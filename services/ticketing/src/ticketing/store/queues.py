@@ -1,0 +1,151 @@
+"""The queue store: every change is one call of a Redis function in queue.lua (state + outbox)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+import orjson
+import redis.asyncio as aioredis
+from antre_contracts import Catalog, counter_key, queue_key
+from antre_contracts.catalog import Counter
+
+from ticketing.domain.clock import Clock, service_day
+
+LIBRARY = (Path(__file__).parent / "queue.lua").read_text()
+
+
+class QueueError(Exception):
+    """A refused operation: `code` names the rule (see api/problems.py), `info` the details."""
+
+    def __init__(self, code: str, info: dict[str, Any]) -> None:
+        super().__init__(code)
+        self.code = code
+        self.info = info
+
+
+@dataclass(frozen=True)
+class Call:
+    """When an operation runs: its op id, time and the site's day."""
+
+    op: str
+    at: datetime
+    day: str
+
+
+class QueueStore:
+    """Ticketing's own Redis keys, all under `{site}:tk` so one hash slot holds a site."""
+
+    def __init__(self, redis: aioredis.Redis, catalog: Catalog, site: str, clock: Clock) -> None:
+        self.redis = redis
+        self.catalog = catalog
+        self.site = site
+        self.clock = clock
+        self.prefix = f"{{{site}}}:tk"
+        self.outbox = f"{self.prefix}:outbox"
+        self.source = f"/antre/{site}/ticketing"
+        rules = catalog.rules
+        self.rules = {"streak": rules.priority_streak, "ageing_ms": rules.ageing_minutes * 60_000}
+        self.default_s = {s.id: s.avg_service_minutes * 60 for s in catalog.services}
+        self.qkeys = {s.id: queue_key(site, s.id) for s in catalog.services}
+
+    async def load(self) -> None:
+        """Install (or replace) the function library; safe on every start."""
+        await self.redis.function_load(LIBRARY, replace=True)
+
+    def call(self, op: str | None = None) -> Call:
+        at = self.clock.now()
+        return Call(op or uuid.uuid4().hex, at, service_day(at, self.catalog.site.tz).isoformat())
+
+    async def _fcall(self, fn: str, call: Call, args: dict[str, Any]) -> dict[str, Any]:
+        now_ms = int(call.at.timestamp() * 1000)
+        iso = call.at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        raw = await self.redis.fcall(
+            fn, 1, self.prefix, call.op, str(now_ms), iso, call.day, orjson.dumps(args)
+        )
+        answer: dict[str, Any] = orjson.loads(raw)
+        if "err" in answer:
+            raise QueueError(answer.pop("err"), answer)
+        ok: dict[str, Any] = answer["ok"]
+        ok["replay"] = answer.get("replay", False)
+        return ok
+
+    async def issue(
+        self,
+        call: Call,
+        service_id: str,
+        priority: str,
+        channel: str,
+        phone_encrypted: str | None,
+        fingerprint: str | None,
+    ) -> dict[str, Any]:
+        service = self.catalog.service_by_id[service_id]
+        return await self._fcall(
+            "antre_issue",
+            call,
+            {
+                "service": service_id,
+                "agency": service.agency,
+                "prefix": service.prefix,
+                "prio": priority,
+                "channel": channel,
+                "phone": phone_encrypted,
+                "rand": uuid.uuid4().hex[:4],
+                "quota": service.daily_quota,
+                "default_s": self.default_s[service_id],
+                "rules": self.rules,
+                "source": self.source,
+                "qkey": self.qkeys[service_id],
+                "fingerprint": fingerprint,
+            },
+        )
+
+    def _counter_args(self, counter: Counter, officer: str) -> dict[str, Any]:
+        return {
+            "counter": counter.id,
+            "counter_number": counter.number,
+            "officer": officer,
+            "services": counter.services,
+            "rules": self.rules,
+            "source": self.source,
+            "qkeys": self.qkeys,
+            "window": self.catalog.rules.service_time_window,
+        }
+
+    async def call_next(
+        self, call: Call, counter: Counter, officer: str, only: str | None = None
+    ) -> dict[str, Any]:
+        args = self._counter_args(counter, officer)
+        if only is not None:
+            args["services"] = [only]
+        return await self._fcall("antre_call_next", call, args)
+
+    async def act(
+        self, fn: str, call: Call, counter: Counter, officer: str, **extra: Any
+    ) -> dict[str, Any]:
+        """recall, start, complete (outcome=) or transfer (to=, default_s=)."""
+        return await self._fcall(fn, call, {**self._counter_args(counter, officer), **extra})
+
+    async def set_state(
+        self, call: Call, counter: Counter, officer: str, state: str, reason: str | None
+    ) -> dict[str, Any]:
+        args = self._counter_args(counter, officer)
+        args.update(state=state, reason=reason, ckey=counter_key(self.site, counter.id))
+        return await self._fcall("antre_set_state", call, args)
+
+    async def ticket(self, ticket_id: str) -> dict[str, Any]:
+        args = {"ticket": ticket_id, "rules": self.rules, "default_s": self.default_s}
+        return await self._fcall("antre_position", self.call(), args)
+
+    async def overview(self) -> dict[str, dict[str, Any]]:
+        args = {"services": list(self.default_s), "default_s": self.default_s}
+        return await self._fcall("antre_overview", self.call(), args)
+
+    async def queue(self, service_id: str, n: int = 50) -> dict[str, Any]:
+        args = {"service": service_id, "rules": self.rules, "n": n}
+        return await self._fcall("antre_queue", self.call(), args)
+
+    async def counter(self, counter_id: str) -> dict[str, str]:
+        raw = cast(dict[bytes, bytes], await self.redis.hgetall(f"{self.prefix}:c:{counter_id}"))
+        return {k.decode(): v.decode() for k, v in raw.items()}

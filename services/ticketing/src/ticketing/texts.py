@@ -1,0 +1,132 @@
+"""Every sentence a visitor or officer reads from ticketing, in Bahasa Indonesia (one place to review).
+
+Each problem has an English title for developers and an Indonesian detail for the person at the
+kiosk or counter; `{name}` fields are filled from the problem's context.
+"""
+
+PROBLEMS: dict[str, tuple[int, str, str]] = {
+    # code: (HTTP status, title, detail)
+    "unknown_service": (
+        404,
+        "Unknown service",
+        "Layanan '{service_id}' tidak ada. Pilih layanan dari daftar di /api/v1/catalog.",
+    ),
+    "unknown_counter": (
+        404,
+        "Unknown counter",
+        "Loket '{counter_id}' tidak ada. Periksa nomor loket Anda.",
+    ),
+    "unknown_ticket": (
+        404,
+        "Unknown ticket",
+        "Tiket '{ticket_id}' tidak ditemukan. Periksa kembali kode pada tiket Anda.",
+    ),
+    "missing_token": (
+        401,
+        "Officer token required",
+        "Masuk terlebih dahulu: kirim token petugas sebagai 'Authorization: Bearer <token>'.",
+    ),
+    "invalid_token": (
+        401,
+        "Invalid officer token",
+        "Token petugas tidak dikenal atau sudah tidak berlaku. Masuk kembali dengan token yang benar.",
+    ),
+    "officer_not_allowed": (
+        403,
+        "Officer not assigned to this counter",
+        "Petugas {officer_id} tidak bertugas di {counter_name}. Masuk di loket tempat Anda bertugas.",
+    ),
+    "service_not_served": (
+        403,
+        "Counter does not serve this service",
+        "{counter_name} tidak melayani layanan '{service_id}'. Layanan loket ini: {services}.",
+    ),
+    "counter_not_open": (
+        409,
+        "Counter is not open",
+        "{counter_name} sedang {state_label}. Buka loket terlebih dahulu untuk memanggil antrean.",
+    ),
+    "ticket_in_progress": (
+        409,
+        "A ticket is still in progress",
+        "Nomor {number} masih dilayani di {counter_name}. Selesaikan, tandai tidak hadir, atau alihkan dulu.",
+    ),
+    "nothing_waiting": (
+        409,
+        "Nobody is waiting",
+        "Tidak ada antrean yang menunggu untuk {counter_name} saat ini.",
+    ),
+    "no_current_ticket": (
+        409,
+        "No ticket at this counter",
+        "Belum ada nomor yang dipanggil di {counter_name}. Panggil berikutnya terlebih dahulu.",
+    ),
+    "wrong_state": (
+        409,
+        "Not allowed in the ticket's state",
+        "Nomor {number} berstatus '{status_label}': tindakan ini tidak dapat dilakukan sekarang.",
+    ),
+    "same_service": (
+        422,
+        "Transfer to the same service",
+        "Tiket sudah berada di layanan ini. Pilih layanan lain untuk dialihkan.",
+    ),
+    "already_in_state": (
+        409,
+        "Counter already in that state",
+        "{counter_name} sudah {state_label}.",
+    ),
+    "quota_exhausted": (
+        409,
+        "Daily quota used up",
+        "Kuota hari ini habis untuk layanan {service_name} ({quota} tiket). Silakan datang kembali besok.",
+    ),
+    "closed": (
+        409,
+        "Outside opening hours",
+        "Pengambilan nomor antrean {service_name} belum atau sudah tidak dibuka. Jam layanan: {hours}.",
+    ),
+    "last_ticket_passed": (
+        409,
+        "Last ticket time has passed",
+        "Nomor antrean {service_name} hari ini hanya sampai pukul {last_ticket} {tz}. Silakan datang kembali besok.",
+    ),
+    "invalid_phone": (
+        422,
+        "Invalid phone number",
+        "Nomor HP '{phone}' tidak valid. Tulis nomor seluler Indonesia, misalnya 0812 3456 7890.",
+    ),
+    "validation_error": (422, "Invalid request", "Data tidak valid: {errors}."),
+    "malformed_body": (
+        400,
+        "Malformed request body",
+        "Isi permintaan bukan JSON yang benar: {error}.",
+    ),
+    "body_too_large": (
+        413,
+        "Request body too large",
+        "Isi permintaan terlalu besar (maksimal {limit} bita).",
+    ),
+    "idempotency_conflict": (
+        422,
+        "Idempotency-Key reused with another request",
+        "Idempotency-Key ini sudah dipakai untuk permintaan lain. Gunakan kunci baru untuk tiket baru.",
+    ),
+    "rate_limited": (
+        429,
+        "Too many requests",
+        "Terlalu banyak permintaan dari perangkat ini. Coba lagi dalam {retry_after} detik.",
+    ),
+    "not_found": (404, "Not found", "Alamat {path} tidak ada."),
+    "method_not_allowed": (405, "Method not allowed", "Metode {method} tidak didukung di {path}."),
+}
+
+STATE_LABELS = {"open": "buka", "break": "istirahat", "closed": "tutup"}
+STATUS_LABELS = {
+    "waiting": "menunggu",
+    "called": "dipanggil",
+    "serving": "sedang dilayani",
+    "served": "selesai",
+    "no_show": "tidak hadir",
+    "expired": "kedaluwarsa",
+}
