@@ -1,0 +1,129 @@
+"""The display against the real Kafka and Redis: projection, idempotence, restart, poison."""
+
+import asyncio
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+from antre_contracts.topics import DLQ_REASON_HEADER
+
+
+async def board(http: Any, **params: str) -> dict[str, Any]:
+    response = await http.get("/api/v1/board", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def counter(snapshot: dict[str, Any], number: int) -> dict[str, Any]:
+    return next(c for c in snapshot["counters"] if c["number"] == number)
+
+
+async def test_a_call_shows_on_the_board_with_its_counter_and_announcement(
+    new_topic, display_settings, events, produce, tools
+) -> None:
+    topic, dlq = await new_topic(), await new_topic("dlq", 1)
+    async with tools.running(display_settings(topic, dlq)) as display:
+        await produce(topic, events.counter_state(3, "open", ["akta"]))
+        await produce(topic, events.called("C-017", "akta", 3, waiting=5))
+
+        async def called() -> dict[str, Any] | None:
+            snap = await board(display.http)
+            return snap if snap["recent"] else None
+
+        snap = await tools.eventually(called, "the call reaches the board")
+        tile = counter(snap, 3)
+        assert tile["state"] == "open" and tile["ticket"]["number"] == "C-017"
+        assert snap["recent"][0]["announce"] == (
+            "Nomor antrean ce nol satu tujuh, silakan menuju loket tiga"
+        )
+        assert next(s for s in snap["services"] if s["id"] == "akta")["waiting"] == 5
+        # A zone-b board does not show a zone-a counter or call.
+        other = await board(display.http, zone="b")
+        assert other["recent"] == [] and all(c["zone"] == "b" for c in other["counters"])
+
+
+async def test_duplicate_and_out_of_order_events_change_nothing(
+    new_topic, display_settings, events, produce, tools, redis_client, site_id
+) -> None:
+    topic, dlq = await new_topic(), await new_topic("dlq", 1)
+    first = events.called("A-001", "ktp-el", 1, waiting=9)
+    second = events.called("A-002", "ktp-el", 1, waiting=8)
+    stale_state = events.counter_state(1, "break", ["ktp-el"])
+    newer_state = events.counter_state(1, "open", ["ktp-el"])
+    async with tools.running(display_settings(topic, dlq)) as display:
+        # Out of order within the counter: the newer "open" comes before the older "break".
+        await produce(topic, first, second, first, newer_state, stale_state, second)
+        last = events.called("A-003", "ktp-el", 1, waiting=7)
+        await produce(topic, last)
+
+        async def settled() -> dict[str, Any] | None:
+            snap = await board(display.http)
+            return snap if snap["recent"] and snap["recent"][0]["number"] == "A-003" else None
+
+        snap = await tools.eventually(settled, "the last call reaches the board")
+        assert [c["number"] for c in snap["recent"]] == ["A-003", "A-002", "A-001"]
+        assert counter(snap, 1)["state"] == "open"  # the stale "break" did not win
+        assert next(s for s in snap["services"] if s["id"] == "ktp-el")["waiting"] == 7
+        # Duplicates appended nothing: one update per fresh event (3 calls, 1 newer state).
+        stream = await redis_client.xrange(f"{{{site_id}}}:display:board")
+        assert len(stream) == 4
+        metrics = (await display.http.get("/metrics")).text
+        assert 'display_events_total{result="stale",type="antre.ticket.called"} 2.0' in metrics
+
+
+async def test_a_restarted_display_shows_the_board_at_once_and_catches_up(
+    new_topic, display_settings, events, produce, tools
+) -> None:
+    topic, dlq = await new_topic(), await new_topic("dlq", 1)
+    settings = display_settings(topic, dlq)
+    async with tools.running(settings) as display:
+        await produce(topic, events.called("A-010", "ktp-el", 2))
+
+        async def shown() -> bool:
+            return bool((await board(display.http))["recent"])
+
+        await tools.eventually(shown, "the first call reaches the board")
+    # While the display is down the hall keeps calling.
+    await produce(topic, events.called("A-011", "ktp-el", 2), events.called("B-004", "kk", 1))
+    async with tools.running(settings) as display:
+        snap = await board(display.http)
+        assert snap["recent"][-1]["number"] == "A-010"  # the board is back before catching up
+
+        async def caught_up() -> dict[str, Any] | None:
+            snap = await board(display.http)
+            return snap if len(snap["recent"]) == 3 else None
+
+        snap = await tools.eventually(caught_up, "the missed calls reach the board")
+        assert {c["number"] for c in snap["recent"]} == {"A-010", "A-011", "B-004"}
+        assert counter(snap, 2)["ticket"]["number"] == "A-011"
+
+
+async def test_a_poison_event_is_dead_lettered_with_its_reason_and_the_board_goes_on(
+    new_topic, display_settings, events, produce, tools, kafka_bootstrap
+) -> None:
+    topic, dlq = await new_topic(), await new_topic("dlq", 1)
+    unknown = events.envelope("antre.ticket.teleported", f"{events.site}:kk", {"x": 1})
+    async with tools.running(display_settings(topic, dlq)) as display:
+        await produce(topic, ("k", b"\xff not json"), (f"{events.site}:kk", unknown))
+        await produce(topic, events.called("B-001", "kk", 1))
+
+        async def shown() -> bool:
+            return bool((await board(display.http))["recent"])
+
+        await tools.eventually(shown, "the call after the poison reaches the board")
+    consumer = AIOKafkaConsumer(
+        dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        records = []
+        while len(records) < 2:
+            batch = await asyncio.wait_for(consumer.getmany(timeout_ms=1000), 20)
+            records += [r for rs in batch.values() for r in rs]
+    finally:
+        await consumer.stop()
+    reasons = {r.value: dict(r.headers)[DLQ_REASON_HEADER].decode() for r in records}
+    assert reasons[b"\xff not json"].startswith("not a CloudEvents 1.0 queue event")
+    assert "unknown event type 'antre.ticket.teleported'" in reasons[unknown]
+    assert orjson.loads(unknown)["type"] == "antre.ticket.teleported"
