@@ -91,15 +91,22 @@ take_lock() {
     flock -w 600 9 || die "another infra.sh holds $RUN_DIR/infra.lock for more than 600 s"
 }
 
-# A pid is alive when /proc has it and it is not a zombie.
+# A pid is alive while any of its threads is not a zombie. (A Java process killed with -9
+# shows its main thread as a zombie while other threads still hold its sockets: checking the
+# main thread only would report it dead while its port is still taken.)
 pid_alive() {
-    local pid=$1 state
-    [[ $pid =~ ^[0-9]+$ ]] || return 1
-    state=$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-    [[ -n $state && $state != Z && $state != X ]]
+    local pid=$1 stat state
+    [[ $pid =~ ^[0-9]+$ && -d /proc/$pid ]] || return 1
+    for stat in /proc/"$pid"/task/*/stat; do
+        state=$(sed -e 's/^.*) //' "$stat" 2>/dev/null | cut -d' ' -f1) || continue
+        [[ -n $state && $state != Z && $state != X ]] && return 0
+    done
+    return 1
 }
 
-cmdline_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
+cmdline_of() {
+    if [[ $1 =~ ^[0-9]+$ ]]; then tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; fi
+}
 
 # proc_is PID NEEDLE...: alive and its command line contains every needle.
 proc_is() {
@@ -163,6 +170,12 @@ port_free() {
     shift
     for port in "$@"; do
         owner=$(listener "$port")
+        # A socket with no visible owner belongs to a process that is still exiting.
+        local tries=0
+        while [[ $owner == "? "* ]] && ((tries++ < 50)); do
+            sleep 0.2
+            owner=$(listener "$port")
+        done
         [[ -n $owner ]] || continue
         read -r pid pname <<<"$owner"
         if [[ $pid != "?" ]] && is_ours "$pid" "$name"; then
@@ -318,9 +331,12 @@ install_kafka_jars() {
     say "install: resolving Kafka jars with Maven into $KAFKA_LIBS"
     rm -rf "$KAFKA_LIBS"
     mkdir -p "$KAFKA_LIBS"
-    mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies -DincludeScope=runtime \
-        -DoutputDirectory="$KAFKA_LIBS" ||
-        die "Maven could not resolve the Kafka jars (see above)"
+    ensure_dirs
+    if ! mvn -q -B -f "$KAFKA_POM" dependency:copy-dependencies -DincludeScope=runtime \
+        -DoutputDirectory="$KAFKA_LIBS" >"$LOG_DIR/kafka-install.log" 2>&1; then
+        tail -n 30 "$LOG_DIR/kafka-install.log" >&2
+        die "Maven could not resolve the Kafka jars (log: $LOG_DIR/kafka-install.log)"
+    fi
     compgen -G "$KAFKA_LIBS/kafka_2.13-*.jar" >/dev/null || die "no kafka_2.13 jar in $KAFKA_LIBS"
     compgen -G "$KAFKA_LIBS/slf4j-simple-1.7.*.jar" >/dev/null || die "no slf4j-simple 1.7 jar"
     pom_hash >"$KAFKA_LIBS/.complete"
