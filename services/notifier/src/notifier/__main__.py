@@ -1,0 +1,26 @@
+"""Run the notifier: `python -m notifier` on 127.0.0.1:$NOTIFIER_PORT (default 8003)."""
+
+import logging
+
+import uvicorn
+
+from notifier.app import create_app
+from notifier.config import Settings
+
+
+def main() -> None:
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host="127.0.0.1",
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        workers=1,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

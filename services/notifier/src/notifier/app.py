@@ -1,0 +1,102 @@
+"""The notifier app: FastAPI for HTTP, a FastStream KafkaBroker for events, the sender loop."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from antre_contracts.catalog import load_catalog
+from antre_contracts.phone import PhoneCipher
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
+from prometheus_client import CollectorRegistry
+
+from notifier.config import Settings
+from notifier.gateways import build_gateway
+from notifier.handlers import Deps, build_router, dead_letter_headers
+from notifier.metrics import Metrics
+from notifier.notices import Rules
+from notifier.routes import router
+from notifier.sender import Sender
+from notifier.store import NotifierStore
+from notifier.texts import Templates
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; nothing connects until the lifespan starts."""
+    s = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        registry = CollectorRegistry()
+        metrics = Metrics(registry)
+        catalog = load_catalog(s.catalog_path)
+        cipher = PhoneCipher(s.phone_key)
+        redis = aioredis.Redis.from_url(s.redis_url)
+        store = NotifierStore(redis)
+        broker = KafkaBroker(
+            s.kafka_bootstrap,
+            acks="all",
+            log_level=logging.DEBUG,  # "Received"/"Processed" per message: too chatty at INFO
+            enable_idempotence=True,
+            middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name="notifier")],
+        )
+
+        async def publish_dead_letter(raw: bytes, key: bytes | None, reason: str) -> None:
+            await broker.publish(
+                raw, topic=s.dead_letter_topic, key=key, headers=dead_letter_headers(reason)
+            )
+
+        async def dead_letter_notice(record: dict[str, Any], reason: str) -> None:
+            await publish_dead_letter(orjson.dumps(record), record["ticket_id"].encode(), reason)
+
+        gateway = build_gateway(s)
+        sender = Sender(
+            s, store, gateway, Templates(s.templates_path), catalog, cipher, metrics,
+            dead_letter_notice,
+        )  # fmt: skip
+        rules = Rules(
+            near_turn_for=s.near_turn_for,
+            tz=catalog.site.tz,
+            tz_label=catalog.site.timezone_label,
+            survey_url=(s.survey_url or catalog.site.survey_url) if s.survey_enabled else None,
+        )
+        deps = Deps(s, store, cipher, rules, metrics, sender.wake, publish_dead_letter)
+        broker.include_router(build_router(deps))
+        spec = AsyncAPI(broker, title="Antre notifier", version="0.1.0")
+        app.state.__dict__.update(
+            registry=registry, redis=redis, broker=broker,
+            asyncapi=lambda: spec.to_specification().to_jsonable(),
+            asyncapi_html=lambda: get_asyncapi_html(spec.to_specification()),
+        )  # fmt: skip
+        await broker.start()
+        sending = asyncio.create_task(sender.run())
+        try:
+            yield
+        finally:
+            await broker.stop()  # stop consuming first: what was not committed comes again
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
+            await sender.drain()
+            await gateway.aclose()
+            await redis.aclose()
+
+    app = FastAPI(title="Antre notifier", version="0.1.0", lifespan=lifespan)
+    app.include_router(router)
+
+    @app.get("/asyncapi", response_class=HTMLResponse)
+    async def asyncapi_page() -> str:
+        """The AsyncAPI document, rendered."""
+        html: str = app.state.asyncapi_html()
+        return html
+
+    return app

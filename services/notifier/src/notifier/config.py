@@ -1,0 +1,77 @@
+"""Notifier settings, from NOTIFIER_* environment variables."""
+
+from typing import Literal
+
+from antre_contracts.phone import DEV_PHONE_KEY
+from antre_contracts.topics import DEAD_LETTERS, QUEUE_EVENTS
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Provider = Literal["kannel", "http", "log"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_")
+
+    environment: Literal["development", "test", "production"] = "development"
+    port: int = 8003
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    topic: str = QUEUE_EVENTS
+    dead_letter_topic: str = DEAD_LETTERS
+    group_id: str = "notifier"
+    catalog_path: str = "deploy/catalog/mpp-kutai-timur.toml"
+    templates_path: str = Field(
+        default="", description="Staff-editable SMS texts; empty = the packaged templates/sms.toml"
+    )
+    phone_key: str = DEV_PHONE_KEY
+    phone_region: str = "ID"
+
+    # What to send
+    near_turn_position: int = Field(default=3, ge=1, description="SMS when N-th in line")
+    near_turn_by_service: dict[str, int] = Field(default_factory=dict)
+    survey_enabled: bool = True
+    survey_url: str | None = Field(default=None, description="Unset = the catalog's survey_url")
+    called_max_age_s: float = Field(default=300, description="Older 'called' notices are dropped")
+    near_turn_max_age_s: float = Field(default=1800)
+    ticket_ttl_s: int = Field(default=2 * 86400, description="How long ticket info/once-keys live")
+
+    # How to send
+    provider: Provider = "log"
+    kannel_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    kannel_username: str = "antre"
+    kannel_password: str = "antre-dev"
+    kannel_sender: str = "ANTRE"
+    kannel_connections: int = Field(default=16, ge=1)
+    http_url: str = ""
+    http_method: str = "POST"
+    http_body_template: str = '{{"to": {to_json}, "text": {text_json}}}'
+    http_content_type: str = "application/json"
+    http_auth_header: str = Field(default="", description="e.g. 'Authorization: Bearer xyz'")
+    gateway_timeout_s: float = 5.0
+
+    # Retries, rate limit, crash recovery
+    retry_base_s: float = 0.5
+    retry_max_delay_s: float = 60.0
+    retry_max_attempts: int = Field(default=20, ge=1, description="~15 min of outage at defaults")
+    rate_limit_count: int = Field(default=6, ge=1, description="SMS per number per window")
+    rate_limit_window_s: int = Field(default=600, ge=1)
+    lease_s: float = Field(
+        default=10.0, description="A claimed notice not finished by then is in doubt"
+    )
+    in_doubt: Literal["drop", "resend"] = Field(
+        default="drop", description="After a crash mid-send: drop (no duplicate) or resend"
+    )
+    send_batch: int = Field(default=64, ge=1)
+    idle_poll_s: float = 0.05
+
+    @model_validator(mode="after")
+    def _no_dev_key_outside_development(self) -> "Settings":
+        if self.environment != "development" and self.phone_key == DEV_PHONE_KEY:
+            raise ValueError("NOTIFIER_PHONE_KEY must be set: the development key is refused")
+        if self.provider == "http" and not self.http_url:
+            raise ValueError("NOTIFIER_HTTP_URL is required with NOTIFIER_PROVIDER=http")
+        return self
+
+    def near_turn_for(self, service_id: str) -> int:
+        return self.near_turn_by_service.get(service_id, self.near_turn_position)

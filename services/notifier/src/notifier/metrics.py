@@ -1,0 +1,55 @@
+"""Prometheus metrics of the notifier. Labels never carry a phone number."""
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+_LATENCY_BUCKETS = (
+    0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075,
+    0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+)  # fmt: skip
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        kp = ["kind", "provider"]
+        self.sent = Counter("notifier_sms_sent", "SMS the gateway accepted", kp, registry=registry)
+        self.failed = Counter(
+            "notifier_sms_failed", "Gateway attempts that failed", kp, registry=registry
+        )
+        self.retried = Counter(
+            "notifier_sms_retried", "SMS put back for a later attempt", kp, registry=registry
+        )
+        self.dead = Counter(
+            "notifier_sms_dead_lettered",
+            "SMS given up, with a dead-letter record",
+            [*kp, "reason"],
+            registry=registry,
+        )
+        self.stale = Counter(
+            "notifier_sms_dropped_stale",
+            "SMS dropped because they were no longer useful when they could be sent",
+            kp,
+            registry=registry,
+        )
+        self.rate_limited = Counter(
+            "notifier_sms_rate_limited",
+            "Times a number's rate limit delayed an SMS",
+            registry=registry,
+        )
+        self.events = Counter(
+            "notifier_events", "Queue events handled", ["type", "result"], registry=registry
+        )
+        self.queued = Counter("notifier_notices_queued", "Notices recorded", registry=registry)
+        self.gateway_latency = Histogram(
+            "notifier_gateway_latency_seconds",
+            "From submitting an SMS to the gateway's answer",
+            ["provider"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.call_to_gateway = Histogram(
+            "notifier_call_to_gateway_seconds",
+            "From a ticket's call (event time) to the gateway accepting its 'called' SMS",
+            ["provider"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )

@@ -1,0 +1,58 @@
+"""HTTP routes: health, readiness, metrics, AsyncAPI."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Alive: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when Kafka and Redis answer."""
+    state = request.app.state
+    checks: dict[str, bool] = {}
+    try:
+        checks["redis"] = bool(await state.redis.ping())
+    except Exception:
+        checks["redis"] = False
+    try:
+        checks["kafka"] = bool(await state.broker.ping(timeout=2.0))
+    except Exception:
+        checks["kafka"] = False
+    ok = all(checks.values())
+    if ok:
+        return JSONResponse({"status": "ready", **checks})
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": "Notifier not ready",
+            "status": 503,
+            "detail": "Kafka or Redis is not reachable: "
+            + ", ".join(k for k, v in checks.items() if not v),
+            **checks,
+        },
+        status_code=503,
+        media_type="application/problem+json",
+    )
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/asyncapi.json")
+async def asyncapi(request: Request) -> dict[str, Any]:
+    """The AsyncAPI document of the notifier's subscriber."""
+    doc: dict[str, Any] = request.app.state.asyncapi()
+    return doc

@@ -1,0 +1,186 @@
+"""The sender loop: claims due notices from Redis, sends them through the gateway, records
+the outcome. Retries with bounded backoff; dead-letters past the bound; drops stale notices."""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from antre_contracts.catalog import Catalog
+from antre_contracts.phone import PhoneCipher, mask
+
+from notifier.backoff import retry_delay
+from notifier.config import Settings
+from notifier.gateways import Gateway, GatewayError
+from notifier.metrics import Metrics
+from notifier.store import Claimed, NotifierStore
+from notifier.texts import TemplateError, Templates
+
+log = logging.getLogger("notifier.sender")
+DeadLetter = Callable[[dict[str, Any], str], Awaitable[None]]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Sender:
+    def __init__(
+        self,
+        settings: Settings,
+        store: NotifierStore,
+        gateway: Gateway,
+        templates: Templates,
+        catalog: Catalog,
+        cipher: PhoneCipher,
+        metrics: Metrics,
+        dead_letter: DeadLetter,
+    ) -> None:
+        self.s, self.store, self.gateway = settings, store, gateway
+        self.templates, self.catalog, self.cipher = templates, catalog, cipher
+        self.m, self.dead_letter = metrics, dead_letter
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._max_age = {
+            "called": settings.called_max_age_s,
+            "near_turn": settings.near_turn_max_age_s,
+        }
+
+    def wake(self) -> None:
+        """New notices were queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Forever: claim and send; sleep until woken or the poll interval when idle."""
+        while True:
+            try:
+                worked = await self._round()
+            except Exception:
+                log.exception("sender round failed; retrying")
+                worked = False
+                await asyncio.sleep(0.5)
+            if not worked:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.s.idle_poll_s):
+                        await self._wake.wait()
+
+    async def drain(self) -> None:
+        """Let in-flight SMS finish and be recorded (graceful stop), for up to 5 s."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5.0)
+
+    async def _round(self) -> bool:
+        worked = False
+        for site in await self.store.sites():
+            await self.gateway.wait_free()
+            claimed, limited, depth = await self.store.claim(
+                site,
+                _now_ms(),
+                min(self.s.send_batch, self.gateway.free()),
+                int(self.s.lease_s * 1000),
+                self.s.rate_limit_count,
+                self.s.rate_limit_window_s * 1000,
+            )
+            if limited:
+                self.m.rate_limited.inc(limited)
+            if claimed:
+                worked = True
+                self._dispatch(site, claimed)
+            elif depth == 0:
+                await self.store.forget_idle_site(site)
+        return worked
+
+    def _dispatch(self, site: str, claimed: list[Claimed]) -> None:
+        # No await in here: every request is written right after the claim (README, "Once").
+        now = _now_ms()
+        for c in claimed:
+            if c.in_doubt and self.s.in_doubt == "drop":
+                reason = "the notifier stopped while sending; not resent to avoid a duplicate"
+                self._spawn(self._give_up(site, c, "in_doubt", reason))
+                continue
+            max_age = self._max_age.get(c.kind)
+            if max_age is not None and now - c.event_ms > max_age * 1000:
+                self._spawn(self._finish(site, c, "stale"))
+                continue
+            try:
+                to = self.cipher.decrypt(c.phone_token)
+                text = self.templates.render(c.kind, self._fields(c))
+            except (ValueError, TemplateError) as exc:
+                self._spawn(self._give_up(site, c, "unsendable", str(exc)))
+                continue
+            self._spawn(self._complete(site, c, self.gateway.submit(to, text), time.perf_counter()))
+
+    def _fields(self, c: Claimed) -> dict[str, Any]:
+        service = self.catalog.service_by_id.get(c.service_id)
+        agency = self.catalog.agency_by_id.get(service.agency) if service else None
+        fields: dict[str, Any] = {
+            "service": service.name if service else c.service_id,
+            "agency": agency.short_name if agency else "",
+            **c.fields,
+        }
+        if c.number:
+            fields["number"] = c.number
+        return fields
+
+    async def _complete(self, site: str, c: Claimed, sending: Awaitable[None], t0: float) -> None:
+        p = self.gateway.name
+        try:
+            await sending
+        except GatewayError as exc:
+            self.m.failed.labels(c.kind, p).inc()
+            attempt = c.attempts + 1
+            if not exc.retryable or attempt >= self.s.retry_max_attempts:
+                await self._give_up(site, c, "gateway", f"{exc.reason} (attempt {attempt})")
+                return
+            delay = retry_delay(attempt, self.s.retry_base_s, self.s.retry_max_delay_s)
+            await self.store.retry(site, c.id, _now_ms() + int(delay * 1000), exc.reason)
+            self.m.retried.labels(c.kind, p).inc()
+            return
+        self.m.gateway_latency.labels(p).observe(time.perf_counter() - t0)
+        await self._finish(site, c, "sent")
+        self.m.sent.labels(c.kind, p).inc()
+        if c.kind == "called":
+            self.m.call_to_gateway.labels(p).observe(max(0, _now_ms() - c.event_ms) / 1000)
+
+    async def _finish(self, site: str, c: Claimed, outcome: str) -> None:
+        await self.store.finish(site, [(c.id, outcome)], self.s.ticket_ttl_s, _now_ms())
+        if outcome == "stale":
+            self.m.stale.labels(c.kind, self.gateway.name).inc()
+        self.wake()  # the ticket's next notice may be due now
+
+    async def _give_up(self, site: str, c: Claimed, reason: str, detail: str) -> None:
+        try:
+            masked = mask(self.cipher.decrypt(c.phone_token))
+        except ValueError:
+            masked = "?"
+        record = {
+            "site": site,
+            "notice_id": c.id,
+            "ticket_id": c.ticket_id,
+            "kind": c.kind,
+            "service_id": c.service_id,
+            "attempts": c.attempts + (reason == "gateway"),
+            "reason": reason,
+            "detail": detail,
+            "phone_masked": masked,
+            "phone_encrypted": c.phone_token,
+        }
+        await self.dead_letter(record, f"{reason}: {detail}")
+        await self._finish(site, c, "dead" if reason != "in_doubt" else "in_doubt")
+        self.m.dead.labels(c.kind, self.gateway.name, reason).inc()
+        log.warning("SMS %s to %s dead-lettered: %s: %s", c.id, masked, reason, detail)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(self._guard(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except Exception:
+            # Redis or Kafka failed while recording: the lease brings the notice back in doubt.
+            log.exception("recording an SMS outcome failed")

@@ -1,0 +1,128 @@
+"""The notifier's Redis state: once-keys, the per-site outbox of notices, ticket info.
+
+Keys (hash tag = site, so one site's keys share a slot): `{site}:notifier:seq` (last applied
+sequence per partitionkey), `:due` (zset of notices ready to send), `:notice:<id>`,
+`:once:<id>` (outcome; makes "once" survive redelivery and restarts), `:tq:<ticket>`
+(the ticket's notices in order), `:ticket:<id>` (encrypted phone, number, service),
+`:rate:<number-hmac>`. `notifier:sites` lists the sites that may have work.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+
+SITES = "notifier:sites"
+_HERE = Path(__file__).parent
+
+
+def prefix(site: str) -> str:
+    return f"{{{site}}}:notifier:"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    in_doubt: bool
+    ticket_id: str
+    kind: str
+    service_id: str
+    fields: dict[str, Any]
+    number: str
+    phone_token: str
+    event_ms: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Applied:
+    new: bool
+    queued: int
+
+
+class NotifierStore:
+    """All Redis access of the notifier; each state change is one Lua script."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+        self._apply = redis.register_script((_HERE / "apply.lua").read_text())
+        self._claim = redis.register_script((_HERE / "claim.lua").read_text())
+        self._finish = redis.register_script((_HERE / "finish.lua").read_text())
+        self._retry = redis.register_script((_HERE / "retry.lua").read_text())
+
+    async def apply_many(
+        self, items: Sequence[tuple[str, str, int, bytes]], ttl_s: int, now_ms: int
+    ) -> list[Applied]:
+        """Apply (site, partitionkey, sequence, plan_json) in order, in one round trip."""
+        if not items:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for site, pkey, seq, plan in items:
+                p = prefix(site)
+                await self._apply(
+                    keys=[p + "seq", p + "due"],
+                    args=[pkey, seq, ttl_s, now_ms, p, plan],
+                    client=pipe,
+                )
+            sites = {site for site, *_ in items}
+            pipe.sadd(SITES, *sites)
+            results = await pipe.execute()
+        return [Applied(bool(r[0]), int(r[1])) for r in results[:-1]]
+
+    async def claim(
+        self, site: str, now_ms: int, limit: int, lease_ms: int, rate_count: int, rate_ms: int
+    ) -> tuple[list[Claimed], int, int]:
+        """Due notices, now marked 'sending'; also how many waited for the rate limit, and depth."""
+        p = prefix(site)
+        rows, limited, depth = await self._claim(
+            keys=[p + "due"], args=[now_ms, limit, lease_ms, rate_count, rate_ms, p]
+        )
+        claimed = [
+            Claimed(
+                id=_s(r[0]),
+                in_doubt=bool(r[1]),
+                ticket_id=_s(r[2]),
+                kind=_s(r[3]),
+                service_id=_s(r[4]),
+                fields=orjson.loads(r[5]),
+                number=_s(r[6]),
+                phone_token=_s(r[7]),
+                event_ms=int(r[8]),
+                attempts=int(r[9]),
+            )
+            for r in rows
+        ]
+        return claimed, int(limited), int(depth)
+
+    async def finish(
+        self, site: str, outcomes: Sequence[tuple[str, str]], ttl_s: int, now_ms: int
+    ) -> int:
+        p = prefix(site)
+        args: list[str | int] = [now_ms, p, ttl_s]
+        for notice_id, outcome in outcomes:
+            args += [notice_id, outcome]
+        return int(await self._finish(keys=[p + "due"], args=args))
+
+    async def retry(self, site: str, notice_id: str, due_ms: int, error: str) -> int:
+        p = prefix(site)
+        return int(await self._retry(keys=[p + "due"], args=[p, notice_id, due_ms, error]))
+
+    async def sites(self) -> list[str]:
+        return sorted(_s(s) for s in await self.redis.smembers(SITES))
+
+    async def forget_idle_site(self, site: str) -> None:
+        """Drop a site with nothing due; re-add if a notice slipped in meanwhile."""
+        await self.redis.srem(SITES, site)
+        if await self.redis.zcard(prefix(site) + "due"):
+            await self.redis.sadd(SITES, site)
+
+    async def outcome(self, site: str, notice_id: str) -> str | None:
+        v = await self.redis.get(prefix(site) + "once:" + notice_id)
+        return None if v is None else _s(v)
+
+
+def _s(v: bytes | str) -> str:
+    return v.decode() if isinstance(v, bytes) else v
