@@ -201,6 +201,10 @@ port_free() {
 launch() {
     local name=$1 logfile=$2 stdin=$3
     shift 3
+    # Logs are appended across restarts; keep one older generation past 50 MB.
+    if [[ -f $logfile ]] && (($(stat -c %s "$logfile") > 50 * 1024 * 1024)); then
+        mv -f "$logfile" "$logfile.1"
+    fi
     printf '\n===== %s infra.sh: starting %s: %s\n' "$(date '+%F %T')" "$name" "$*" >>"$logfile"
     setsid "$@" <>"$stdin" >>"$logfile" 2>&1 9>&- &
     echo $! >"$RUN_DIR/$name.pid"
@@ -307,7 +311,7 @@ install_apt() {
         trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq "${missing[@]}"
     if ((made_policy)); then
         rm -f "$policy"
         trap - EXIT
