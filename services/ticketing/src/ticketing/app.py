@@ -10,7 +10,7 @@ import redis.asyncio as aioredis
 from antre_contracts import PhoneCipher, load_catalog
 from fastapi import FastAPI
 
-from ticketing import metrics
+from ticketing import metrics, web
 from ticketing.api import catalog, counters, ops, problems, tickets
 from ticketing.api.deps import Runtime
 from ticketing.api.guards import BodyLimit, RateLimit
@@ -61,7 +61,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.cipher = PhoneCipher(settings.phone_key)
     app.state.rate_limit = RateLimit(settings.issue_rate_per_minute)
     problems.install(app)
-    for module in (tickets, counters, catalog, ops):
+    for module in (tickets, counters, catalog, ops, web):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

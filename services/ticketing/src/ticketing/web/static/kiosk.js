@@ -1,0 +1,213 @@
+/* The kiosk flow: agency → service → priority → phone (optional) → ticket; idles back to the start. */
+"use strict";
+(() => {
+  const { cfg, t, api, poll, clock, date, wait, callAt, ahead, el, uuid } = Antre;
+  const $ = (id) => document.getElementById(id);
+  const params = new URLSearchParams(location.search);
+  const IDLE_S = Number(params.get("idle")) || 45;
+  const TICKET_IDLE_S = Math.min(IDLE_S, 30);
+  const STEPS = ["agency", "service", "priority", "phone", "ticket"];
+  const PRIORITIES = ["regular", "lansia", "disabilitas", "ibu_hamil"];
+  const MAX_DIGITS = 15;
+
+  let catalog = null;
+  const pick = { agency: null, service: null, priority: "regular", phone: "", key: null };
+  let step = "agency";
+  let idleTimer = null, countdownTimer = null, busy = false;
+
+  function setWords() {
+    document.title = t("title");
+    $("site-name").textContent = cfg.site.name;
+    $("hello").textContent = t("welcome");
+    $("h-agency").textContent = t("choose_agency");
+    $("h-service").textContent = t("choose_service");
+    $("h-priority").textContent = t("choose_priority");
+    $("priority-hint").textContent = t("priority_hint");
+    $("h-phone").textContent = t("phone_title");
+    $("phone-hint").textContent = t("phone_hint");
+    $("phone-display").dataset.placeholder = t("phone_placeholder");
+    $("take").textContent = t("take");
+    $("skip").textContent = t("skip");
+    $("print").textContent = t("print");
+    $("done").textContent = t("done");
+    $("back").textContent = "← " + t("back");
+    $("restart").textContent = t("start_over");
+    $("t-label").textContent = t("your_number");
+    $("t-scan").textContent = t("scan_qr");
+    $("t-foot").textContent = t("ticket_footer");
+    $("t-site").textContent = cfg.site.name;
+  }
+
+  function tick() {
+    $("clock").textContent = clock();
+    $("today").textContent = date();
+  }
+
+  function show(next) {
+    step = next;
+    for (const s of STEPS) $("step-" + s).hidden = s !== next;
+    $("nav").hidden = next === "agency" || next === "ticket";
+    $("main").scrollTop = 0;
+    const h = $("step-" + next).querySelector("h1, .t-number");
+    if (h) { h.tabIndex = -1; h.focus({ preventScroll: true }); }
+    armIdle();
+  }
+
+  /** Back to the first screen after a quiet spell, so the next visitor starts clean. */
+  function armIdle() {
+    clearTimeout(idleTimer);
+    clearInterval(countdownTimer);
+    $("countdown").textContent = "";
+    if (step === "agency") return;
+    const limit = step === "ticket" ? TICKET_IDLE_S : IDLE_S;
+    const until = Date.now() + limit * 1000;
+    idleTimer = setTimeout(reset, limit * 1000);
+    if (step === "ticket") {
+      const paint = () => { $("countdown").textContent = t("auto_return", { n: Math.max(0, Math.ceil((until - Date.now()) / 1000)) }); };
+      paint();
+      countdownTimer = setInterval(paint, 1000);
+    }
+  }
+
+  function reset() {
+    Object.assign(pick, { agency: null, service: null, priority: "regular", phone: "", key: null });
+    paintPhone();
+    $("phone-error").textContent = "";
+    show("agency");
+    refresh.now();
+  }
+
+  function servicesOf(agencyId) {
+    return catalog.services.filter((s) => s.agency === agencyId);
+  }
+
+  function renderAgencies() {
+    const box = $("agencies");
+    box.replaceChildren(...catalog.agencies.map((a) => {
+      const services = servicesOf(a.id);
+      const waiting = services.reduce((n, s) => n + s.waiting, 0);
+      return el("button", { class: "tile", dataset: { agency: a.id }, onclick: () => chooseAgency(a) },
+        el("span", { class: "name" }, a.short_name),
+        el("span", { class: "meta" },
+          el("span", {}, t("services_n", { n: services.length })),
+          el("span", {}, t("waiting_n", { n: waiting }))));
+    }));
+  }
+
+  function renderServices() {
+    if (!pick.agency) return;
+    $("service-agency").textContent = pick.agency.name;
+    $("services").replaceChildren(...servicesOf(pick.agency.id).map((s) => {
+      const open = s.availability === "open";
+      return el("button", {
+        class: "tile", dataset: { service: s.id, availability: s.availability },
+        "aria-disabled": open ? "false" : "true", onclick: () => open && chooseService(s),
+      },
+      el("span", { class: "name" }, s.name),
+      el("span", { class: "meta" },
+        el("span", { class: "avail" }, t("avail_" + s.availability)),
+        el("span", {}, t("waiting_n", { n: s.waiting })),
+        open ? el("span", {}, t("wait_est", { wait: wait(s.estimated_wait_s) })) : null));
+    }));
+  }
+
+  function chooseAgency(a) { pick.agency = a; renderServices(); show("service"); }
+
+  function chooseService(s) {
+    pick.service = s;
+    for (const id of ["priority-service", "phone-service"]) $(id).textContent = `${pick.agency.short_name} · ${s.name}`;
+    show("priority");
+  }
+
+  function renderPriorities() {
+    $("priorities").replaceChildren(...PRIORITIES.map((p) =>
+      el("button", { class: "tile prio", dataset: { priority: p }, onclick: () => choosePriority(p) },
+        el("span", { class: "name" }, t("prio_" + p)))));
+  }
+
+  function choosePriority(p) {
+    pick.priority = p;
+    pick.key = uuid(); // one key per attempt: a double tap or a retry makes one ticket
+    show("phone");
+  }
+
+  function renderKeypad() {
+    const key = (label, onclick, cls) => el("button", { class: cls || "", onclick, "aria-label": label }, label);
+    const digits = "123456789".split("").map((d) => key(d, () => press(d)));
+    $("keypad").replaceChildren(...digits,
+      key(t("clear"), () => setPhone(""), "fn"),
+      key("0", () => press("0")),
+      key(t("erase"), () => setPhone(pick.phone.slice(0, -1)), "fn"));
+  }
+
+  function press(d) {
+    if (pick.phone.length < MAX_DIGITS) setPhone(pick.phone + d);
+  }
+
+  function setPhone(value) {
+    pick.phone = value;
+    paintPhone();
+  }
+
+  /** 0812 3456 7890: grouped by four so the visitor can check it at a glance. */
+  function paintPhone() {
+    pick.key = uuid(); // another phone is another request: it needs its own key
+    $("phone-display").textContent = pick.phone.replace(/(\d{4})(?=\d)/g, "$1 ");
+    $("phone-error").textContent = "";
+  }
+
+  async function take(withPhone) {
+    if (busy) return;
+    busy = true;
+    for (const id of ["take", "skip"]) $(id).disabled = true;
+    $("take").textContent = t("taking");
+    const body = { service_id: pick.service.id, priority: pick.priority, channel: "kiosk",
+      phone: withPhone && pick.phone ? pick.phone : null };
+    if (!withPhone) body.phone = null;
+    const res = await api("/api/v1/tickets", { method: "POST", body, idempotencyKey: pick.key + (body.phone ? "" : ":np") });
+    busy = false;
+    for (const id of ["take", "skip"]) $(id).disabled = false;
+    $("take").textContent = t("take");
+    if (!res.ok) { $("phone-error").textContent = res.data.detail; armIdle(); return; }
+    renderTicket(res.data);
+    show("ticket");
+    if (params.get("autoprint") === "1") window.print();
+  }
+
+  function renderTicket(tk) {
+    $("ticket-number").textContent = tk.number;
+    $("t-service").textContent = tk.service_name;
+    $("t-agency").textContent = tk.agency_name;
+    $("t-prio").textContent = tk.priority && tk.priority !== "regular" ? t("priority_label", { label: t("prio_" + tk.priority) }) : "";
+    $("t-ahead").textContent = ahead(tk.people_ahead);
+    $("t-eta").textContent = callAt(tk.estimated_call_at);
+    $("t-time").textContent = `${date(tk.issued_at)} · ${clock(tk.issued_at)} ${cfg.site.tz_label}`;
+    $("t-qr").src = `/t/${encodeURIComponent(tk.ticket_id)}/qr.svg`;
+    $("ticket").dataset.ticketId = tk.ticket_id;
+  }
+
+  const refresh = poll(async () => {
+    if (step !== "agency" && step !== "service" && catalog) return true;
+    const res = await api("/api/v1/catalog");
+    $("offline").classList.toggle("on", !res.ok);
+    if (!res.ok) { $("offline").textContent = res.data.detail; return false; }
+    catalog = res.data;
+    renderAgencies();
+    renderServices();
+    return true;
+  }, 10000);
+
+  setWords();
+  renderPriorities();
+  renderKeypad();
+  tick();
+  setInterval(tick, 1000);
+  $("take").addEventListener("click", () => take(true));
+  $("skip").addEventListener("click", () => take(false));
+  $("print").addEventListener("click", () => { window.print(); armIdle(); });
+  $("done").addEventListener("click", reset);
+  $("restart").addEventListener("click", reset);
+  $("back").addEventListener("click", () => show(STEPS[Math.max(0, STEPS.indexOf(step) - 1)]));
+  for (const ev of ["pointerdown", "keydown"]) document.addEventListener(ev, armIdle, { passive: true });
+  show("agency");
+})();
