@@ -10,7 +10,7 @@ from display.store import Snapshot
 
 
 def board_view(
-    catalog: Catalog, snapshot: Snapshot, view: BoardFilter, running_text: str
+    catalog: Catalog, site: str, snapshot: Snapshot, view: BoardFilter, running_text: str
 ) -> dict[str, Any]:
     """Every counter of the view (closed until an event says otherwise), calls and waiting."""
     counters = []
@@ -42,7 +42,7 @@ def board_view(
     ]
     return {
         "site": {
-            "id": catalog.site.id,
+            "id": site,
             "name": catalog.site.name,
             "timezone": catalog.site.timezone,
             "timezone_label": catalog.site.timezone_label,

@@ -1,8 +1,12 @@
 """Display settings, from the environment (prefix DISPLAY_)."""
 
+from pathlib import Path
+
 from antre_contracts.topics import DEAD_LETTERS, QUEUE_EVENTS
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO = Path(__file__).resolve().parents[4]
 
 
 class Settings(BaseSettings):
@@ -16,7 +20,7 @@ class Settings(BaseSettings):
     topic: str = QUEUE_EVENTS
     dlq_topic: str = DEAD_LETTERS
     group_id: str = "display"
-    catalog_path: str = "deploy/catalog/mpp-kutai-timur.toml"
+    catalog_path: Path = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
     site_id: str | None = Field(default=None, description="Overrides the catalog's site id")
     host: str = "127.0.0.1"
     port: int = 8002

@@ -8,7 +8,6 @@ Redis stream the projection appends to, and hands each update to in-process boar
 import asyncio
 import logging
 import time
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -87,6 +86,5 @@ class Hub:
                 board.overflowed = True
                 self._metrics.dropped.inc()
         call = update.get("call")
-        if call is not None:
-            called = datetime.fromisoformat(call["at"]).timestamp()
-            self._metrics.call_to_push.observe(max(0.0, time.time() - called))
+        if call is not None and call.get("sent_ms"):
+            self._metrics.call_to_push.observe(max(0.0, time.time() - call["sent_ms"] / 1000))

@@ -56,7 +56,11 @@ def build_router(settings: Settings, site: str, store: BoardStore, metrics: Metr
             metrics.events.labels(envelope.type, "other_site").inc()
             return
         try:
-            applied = await store.apply(change_for(site, envelope, data))
+            change = change_for(site, envelope, data)
+            if "call" in change:
+                # Producer time (ms) of the record: ticketing's call times are whole seconds.
+                change["call"]["sent_ms"] = message.raw_message.timestamp  # type: ignore[union-attr]
+            applied = await store.apply(change)
         except RedisError:
             await asyncio.sleep(0.5)  # Redis is away: rewind and retry without spinning
             raise

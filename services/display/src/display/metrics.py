@@ -23,7 +23,7 @@ class Metrics:
         )
         self.call_to_push = Histogram(
             "display_call_to_push_seconds",
-            "From the call's time in the event to its update handed to this process's boards",
+            "From the call event's Kafka timestamp to its update handed to this process's boards",
             buckets=(0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )

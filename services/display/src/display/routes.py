@@ -46,7 +46,7 @@ async def board_snapshot(
     deps = _deps(request)
     view = BoardFilter.parse(deps.catalog, zone, services)
     snapshot = await deps.store.snapshot()
-    body = board_view(deps.catalog, snapshot, view, deps.running_text)
+    body = board_view(deps.catalog, deps.site, snapshot, view, deps.running_text)
     return Response(orjson.dumps(body), media_type="application/json")
 
 
@@ -72,7 +72,7 @@ async def board_stream(
             missed = await deps.store.updates_after(start) if start and valid_id(start) else None
             if missed is None:
                 snapshot = await deps.store.snapshot()
-                body = board_view(deps.catalog, snapshot, view, deps.running_text)
+                body = board_view(deps.catalog, deps.site, snapshot, view, deps.running_text)
                 yield sse("snapshot", body, snapshot.last_id)
                 sent = id_tuple(snapshot.last_id)
             else:
