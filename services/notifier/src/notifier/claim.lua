@@ -23,13 +23,14 @@ for _, id in ipairs(ids) do
     if state ~= 'sending' then
       local rk = P .. 'rate:' .. redis.call('HGET', nk, 'phone_key')
       redis.call('ZREMRANGEBYSCORE', rk, '-inf', now - rwindow)
-      if redis.call('ZCARD', rk) >= rcount then
+      if redis.call('ZCARD', rk) >= rcount and not redis.call('ZSCORE', rk, id) then
         local oldest = redis.call('ZRANGE', rk, 0, 0, 'WITHSCORES')
         redis.call('ZADD', KEYS[1], tonumber(oldest[2]) + rwindow, id)
         limited = limited + 1
         ok = false
       else
-        redis.call('ZADD', rk, now, id .. '#' .. redis.call('HGET', nk, 'attempts'))
+        -- member = notice id: retries of one SMS count once in the window
+        redis.call('ZADD', rk, now, id)
         redis.call('PEXPIRE', rk, rwindow)
       end
     end
