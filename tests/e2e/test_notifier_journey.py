@@ -40,7 +40,7 @@ async def test_ticket_issued_moved_to_third_and_called_gets_exactly_three_sms_in
             body = {"service_id": "ktp-el", "priority": "regular", "channel": "kiosk"}
             if phone:
                 body["phone"] = "0" + phone[3:]  # as typed at the kiosk: 0812...
-            r = api.post(
+            r = await api.post(
                 "/api/v1/tickets", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
             )
             assert r.status_code == 201, r.text
