@@ -13,7 +13,7 @@ COMMON: dict[str, str] = {
     "people_ahead": "{n} orang di depan Anda",
     "none_ahead": "Tidak ada orang di depan Anda",
     "waiting_n": "{n} menunggu",
-    "wait_est": "± {wait}",
+    "wait_est": "perkiraan tunggu {wait}",
     "error_generic": "Terjadi gangguan. Silakan coba lagi.",
 }
 
@@ -50,6 +50,9 @@ KIOSK: dict[str, str] = {
     "auto_return": "Layar kembali ke awal dalam {n} detik",
     "ticket_footer": "Harap menunggu sampai nomor Anda dipanggil. Layanan tanpa biaya kecuali yang ditetapkan peraturan.",
     "priority_label": "Prioritas: {label}",
+    "short_lansia": "Lansia",
+    "short_disabilitas": "Penyandang disabilitas",
+    "short_ibu_hamil": "Ibu hamil",
 }
 
 STATUS: dict[str, str] = {

@@ -140,6 +140,9 @@
   }
 
   async function act(a, body) {
+    // Read the token each time: signing out (or in again) in another tab applies here too.
+    token = sessionStorage.getItem(TOKEN_KEY);
+    if (!token) { signedOut(""); return; }
     busy = true;
     const button = $("act-" + a.id);
     button.setAttribute("aria-busy", "true");

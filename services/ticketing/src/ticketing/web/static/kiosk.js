@@ -178,7 +178,7 @@
     $("ticket-number").textContent = tk.number;
     $("t-service").textContent = tk.service_name;
     $("t-agency").textContent = tk.agency_name;
-    $("t-prio").textContent = tk.priority && tk.priority !== "regular" ? t("priority_label", { label: t("prio_" + tk.priority) }) : "";
+    $("t-prio").textContent = tk.priority && tk.priority !== "regular" ? t("priority_label", { label: t("short_" + tk.priority) }) : "";
     $("t-ahead").textContent = ahead(tk.people_ahead);
     $("t-eta").textContent = callAt(tk.estimated_call_at);
     $("t-time").textContent = `${date(tk.issued_at)} · ${clock(tk.issued_at)} ${cfg.site.tz_label}`;

@@ -1,0 +1,282 @@
+"""The kiosk, the counter console and the visitor's status page, driven in Debian's Chromium.
+
+Ticketing runs as a process on the real Kafka (a topic of the test's own) and Redis (a site id of
+its own). The browser does what people do; the JSON API confirms each state it should have caused.
+Screenshots land in test-artifacts/screenshots/.
+"""
+
+import asyncio
+import re
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from tests.support.processes import REPO, ServiceProcess
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = REPO / "test-artifacts" / "screenshots"
+LAPTOP = {"width": 1366, "height": 768}
+KIOSK = {"width": 1080, "height": 1920}
+PHONE = {"width": 390, "height": 844}
+LIVE = 15_000  # ms a live page may take to follow a change (polling with backoff)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def ticketing(
+    new_topic: Any, kafka_bootstrap: str, redis_url: str, site_id: str
+) -> AsyncIterator[ServiceProcess]:
+    port = free_port()
+    service = ServiceProcess(
+        "ticketing",
+        port,
+        {
+            "TICKETING_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "TICKETING_REDIS_URL": redis_url,
+            "TICKETING_TOPIC": await new_topic(),
+            "TICKETING_SITE_ID": site_id,
+            "TICKETING_ENFORCE_HOURS": "false",
+            "TICKETING_PORT": str(port),
+        },
+    )
+    await asyncio.to_thread(service.start)
+    try:
+        yield service
+    finally:
+        await asyncio.to_thread(service.stop)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def open_page(browser: Browser, url: str, viewport: dict[str, int], **opts: Any) -> Page:
+    context = await browser.new_context(viewport=viewport, locale="id-ID", **opts)  # type: ignore[arg-type]
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    setattr(page, "js_errors", errors)  # noqa: B010
+    await page.goto(url)
+    return page
+
+
+def js_errors(page: Page) -> list[str]:
+    """Script errors the page logged; expected refusals (4xx fetches) are not script errors."""
+    errors: list[str] = getattr(page, "js_errors", [])
+    return [e for e in errors if "Failed to load resource" not in e]
+
+
+async def shot(page: Page, name: str, **opts: Any) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), **opts)
+
+
+async def api_get(service: ServiceProcess, path: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=service.url, timeout=10) as http:
+        response = await http.get(path)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def api_issue(service: ServiceProcess, service_id: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=service.url, timeout=10) as http:
+        body = {"service_id": service_id, "priority": "regular", "channel": "api"}
+        response = await http.post("/api/v1/tickets", json=body)
+    assert response.status_code == 201, response.text
+    ticket: dict[str, Any] = response.json()
+    return ticket
+
+
+async def sign_in(console: Page, token: str) -> None:
+    await console.get_by_label("Token petugas").fill(token)
+    await console.get_by_role("button", name="Masuk", exact=True).click()
+
+
+async def test_visitor_takes_a_ticket_at_the_kiosk_and_an_officer_serves_it(
+    ticketing: ServiceProcess, browser: Browser
+) -> None:
+    base = ticketing.url
+    console = await open_page(browser, f"{base}/counter/loket-1", LAPTOP)
+
+    # A wrong token is refused with the API's own sentence; the right one opens the desk.
+    await sign_in(console, "demo-salah")
+    await expect(console.locator("#signin-error")).to_contain_text("Token petugas tidak dikenal")
+    await sign_in(console, "demo-loket-01")
+    await expect(console.locator("#officer")).to_contain_text("Rahmawati")
+
+    # Refused actions show why: the counter is closed, then nobody is waiting.
+    await console.keyboard.press("n")
+    await expect(console.locator("#message")).to_contain_text("Loket 1 sedang tutup")
+    await expect(console.locator("#message")).to_have_class("refused")
+    await console.keyboard.press("b")
+    await expect(console.locator("#state")).to_have_text("Buka", timeout=LIVE)
+    assert (await api_get(ticketing, "/api/v1/counters/loket-1"))["state"] == "open"
+    await console.keyboard.press("n")
+    await expect(console.locator("#message")).to_contain_text("Tidak ada antrean yang menunggu")
+    await shot(console, "console-refused")
+
+    # The visitor: Disdukcapil → KTP-el → lansia → phone on the keypad → ticket (double tap).
+    kiosk = await open_page(browser, f"{base}/kiosk", KIOSK, has_touch=True)
+    await expect(kiosk.locator("[data-agency=disdukcapil]")).to_be_visible()
+    await shot(kiosk, "kiosk-agencies")
+    await kiosk.locator("[data-agency=disdukcapil]").click()
+    await expect(kiosk.locator("[data-service=ktp-el]")).to_contain_text("0 menunggu")
+    await shot(kiosk, "kiosk-services")
+    await kiosk.locator("[data-service=ktp-el]").click()
+    await kiosk.locator("[data-priority=lansia]").click()
+    for digit in "081234567890":
+        await kiosk.locator("#keypad").get_by_role("button", name=digit, exact=True).click()
+    await expect(kiosk.locator("#phone-display")).to_have_text("0812 3456 7890")
+    await shot(kiosk, "kiosk-phone")
+    await kiosk.locator("#take").dblclick()
+    await expect(kiosk.locator("#ticket-number")).to_have_text("A-001")
+    await expect(kiosk.locator("#ticket")).to_contain_text("Perkiraan dipanggil pukul")
+    await expect(kiosk.locator("#ticket")).to_contain_text("Prioritas: Lansia")
+    ticket_id = await kiosk.locator("#ticket").get_attribute("data-ticket-id")
+    assert ticket_id
+    await shot(kiosk, "kiosk-ticket")
+    await kiosk.locator("#t-qr").evaluate("img => img.decode()")
+    await kiosk.emulate_media(media="print")
+    await kiosk.locator("#ticket").screenshot(path=str(SHOTS / "ticket-printed.png"))
+    pdf = await kiosk.pdf(prefer_css_page_size=True, print_background=True)
+    (SHOTS / "ticket-printed.pdf").write_bytes(pdf)
+    # One page, 80 mm wide (227 pt): the @media print sheet fits the ticket on the thermal roll.
+    assert re.findall(rb"/Count (\d+)", pdf) == [b"1"]
+    assert re.search(rb"/MediaBox \[0 0 22[67]\.", pdf), "page is not 80 mm wide"
+    await kiosk.emulate_media(media="screen")
+
+    ticket = await api_get(ticketing, f"/api/v1/tickets/{ticket_id}")
+    assert (ticket["number"], ticket["status"], ticket["priority"]) == (
+        "A-001",
+        "waiting",
+        "lansia",
+    )
+    assert (await api_get(ticketing, "/api/v1/queues/ktp-el"))[
+        "waiting"
+    ] == 1  # one tap, one ticket
+    async with httpx.AsyncClient(base_url=base) as http:
+        qr = await http.get(f"/t/{ticket_id}/qr.svg")
+    assert qr.headers["content-type"] == "image/svg+xml" and b"<svg" in qr.content
+
+    # The visitor's phone follows the ticket; the console sees it waiting without a reload.
+    status = await open_page(browser, f"{base}/t/{ticket_id}", PHONE, is_mobile=True)
+    await expect(status.locator("#number")).to_have_text("A-001")
+    await expect(status.locator("#ahead")).to_have_text("Tidak ada orang di depan Anda")
+    await expect(status.locator("#eta")).to_contain_text(re.compile(r"pukul \d\d\.\d\d WITA"))
+    await shot(status, "status-waiting")
+    await expect(console.locator(f"li[data-ticket='{ticket_id}']")).to_be_visible(timeout=LIVE)
+    await shot(console, "console-waiting")
+
+    await console.keyboard.press("n")
+    await expect(console.locator("#current-number")).to_have_text("A-001")
+    assert (await api_get(ticketing, f"/api/v1/tickets/{ticket_id}"))["status"] == "called"
+    await expect(status.locator("#headline")).to_have_text("Silakan menuju Loket 1", timeout=LIVE)
+    await shot(console, "console-called")
+    await shot(status, "status-called")
+
+    await console.keyboard.press("m")
+    await expect(console.locator("#current-detail")).to_contain_text("Sedang dilayani")
+    assert (await api_get(ticketing, f"/api/v1/tickets/{ticket_id}"))["status"] == "serving"
+    await expect(status.locator("#state")).to_have_text("Sedang dilayani", timeout=LIVE)
+
+    await console.keyboard.press("s")
+    await expect(console.locator("#message")).to_have_text("Nomor A-001 selesai dilayani")
+    await expect(console.locator("#current-number")).to_have_text("—", timeout=LIVE)
+    assert (await api_get(ticketing, f"/api/v1/tickets/{ticket_id}"))["status"] == "served"
+    await expect(status.locator("#headline")).to_contain_text("Terima kasih", timeout=LIVE)
+    await shot(status, "status-served")
+    await shot(console, "console-finished")
+
+    for page in (console, kiosk, status):
+        assert js_errors(page) == [], page.url
+
+
+async def test_console_transfers_marks_no_show_and_returns_to_sign_in_when_refused(
+    ticketing: ServiceProcess, browser: Browser
+) -> None:
+    first = await api_issue(ticketing, "kk")
+    second = await api_issue(ticketing, "ktp-el")
+    console = await open_page(browser, f"{ticketing.url}/counter/loket-1", LAPTOP)
+    await sign_in(console, "demo-koordinator")
+    await expect(console.locator("#officer")).to_contain_text("Koordinator MPP")
+    await console.keyboard.press("b")
+    await expect(console.locator("#state")).to_have_text("Buka", timeout=LIVE)
+
+    # Call, then transfer to another service chosen in the picker (keyboard: A).
+    await console.keyboard.press("n")
+    await expect(console.locator("#current-number")).not_to_have_text("—")
+    called = (await api_get(ticketing, "/api/v1/counters/loket-1"))["current_ticket"]
+    called_id = called.get("ticket_id") or called.get("id")
+    await console.keyboard.press("a")
+    picker = console.locator("#picker")
+    await expect(picker).to_be_visible()
+    await shot(console, "console-transfer-picker")
+    await picker.get_by_role("button", name=re.compile("Akta Kelahiran")).click()
+    await expect(console.locator("#message")).to_contain_text("dialihkan ke Akta Kelahiran")
+    moved = await api_get(ticketing, f"/api/v1/tickets/{called_id}")
+    assert (moved["service_id"], moved["status"]) == ("akta", "waiting")
+
+    # The other ticket: called, then marked no-show (keyboard: T).
+    await console.keyboard.press("n")
+    await expect(console.locator("#message")).to_contain_text("dipanggil")
+    await console.keyboard.press("t")
+    await expect(console.locator("#message")).to_contain_text("ditandai tidak hadir")
+    other = {first["ticket_id"], second["ticket_id"]} - {called_id}
+    assert len(other) == 1
+    assert (await api_get(ticketing, f"/api/v1/tickets/{other.pop()}"))["status"] == "no_show"
+
+    # Wrong state: start with nothing called is refused with the API's sentence.
+    await console.keyboard.press("m")
+    await expect(console.locator("#message")).to_contain_text("Belum ada nomor yang dipanggil")
+
+    # Break with a reason from the picker, then a token no longer valid → back to sign-in.
+    await console.keyboard.press("i")
+    await console.locator("#picker").get_by_role("button", name="Salat").click()
+    await expect(console.locator("#state")).to_have_text("Istirahat (salat)", timeout=LIVE)
+    assert (await api_get(ticketing, "/api/v1/counters/loket-1"))["state"] == "break"
+    await console.evaluate("sessionStorage.setItem('antre.token.loket-1', 'demo-kedaluwarsa')")
+    await console.keyboard.press("b")
+    await expect(console.locator("#signin-error")).to_contain_text("sudah tidak berlaku")
+    await expect(console.locator("#desk")).to_be_hidden()
+    await shot(console, "console-signed-out")
+    assert (await api_get(ticketing, "/api/v1/counters/loket-1"))["state"] == "break"
+    assert js_errors(console) == []
+
+
+async def test_kiosk_goes_back_to_the_start_by_itself(
+    ticketing: ServiceProcess, browser: Browser
+) -> None:
+    kiosk = await open_page(browser, f"{ticketing.url}/kiosk?idle=2", KIOSK, has_touch=True)
+    await kiosk.locator("[data-agency=samsat]").click()
+    await expect(kiosk.locator("#step-service")).to_be_visible()
+    await expect(kiosk.locator("#step-agency")).to_be_visible(timeout=LIVE)
+    await expect(kiosk.locator("#step-service")).to_be_hidden()
