@@ -1,0 +1,185 @@
+"""Notifier benchmark: SMS/s accepted by the real Kannel, call-to-gateway delay, RSS,
+against the floor measured in the same run (sequential requests straight to Kannel's sendsms).
+
+    uv run python bench/notifier/run.py [--burst 5000] [--paced-rate 200] [--paced-seconds 10]
+
+Needs `bash deploy/local/infra.sh up` (Kafka, Redis, Kannel + fakesmsc). Writes
+bench/notifier/results.md (and prints it).
+"""
+
+import argparse
+import asyncio
+import platform
+import socket
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from tests.integration.notifier.helpers import Events, notifier_env, unique_phone  # noqa: E402
+from tests.support.processes import ServiceProcess  # noqa: E402
+
+KAFKA = "127.0.0.1:9092"
+SENDSMS = "http://127.0.0.1:13013/cgi-bin/sendsms"
+SERVICES = ["ktp-el", "kk", "akta", "pkb-tahunan", "jkn", "pajak"]
+
+
+def floor(n: int) -> float:
+    """Sequential sendsms requests per second, keep-alive, straight to Kannel."""
+    with httpx.Client(timeout=5) as c:
+        t0 = time.perf_counter()
+        for i in range(n):
+            r = c.get(SENDSMS, params={"username": "antre", "password": "antre-dev",
+                                       "from": "ANTRE", "to": unique_phone(),
+                                       "text": f"bench floor {i}"})  # fmt: skip
+            assert r.status_code == 202, r.text
+        return n / (time.perf_counter() - t0)
+
+
+def scrape(url: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for line in httpx.get(url + "/metrics").text.splitlines():
+        if line.startswith("notifier_") and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
+def quantile(m: dict[str, float], q: float, base: dict[str, float]) -> float:
+    """Quantile of notifier_call_to_gateway_seconds (delta since `base`), interpolated."""
+    buckets = []
+    for k, v in m.items():
+        if k.startswith("notifier_call_to_gateway_seconds_bucket"):
+            le = k.split('le="')[1].split('"')[0]
+            buckets.append((float("inf") if le == "+Inf" else float(le), v - base.get(k, 0)))
+    buckets.sort()
+    total = buckets[-1][1]
+    rank, prev_le, prev_c = q * total, 0.0, 0.0
+    for le, c in buckets:
+        if c >= rank:
+            if le == float("inf"):
+                return prev_le
+            return prev_le + (le - prev_le) * ((rank - prev_c) / max(c - prev_c, 1e-9))
+        prev_le, prev_c = le, c
+    return prev_le
+
+
+def sent(m: dict[str, float]) -> float:
+    return sum(v for k, v in m.items() if k.startswith("notifier_sms_sent_total"))
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def produce_calls(topic: str, site: str, n: int, rate: float | None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=2)
+    await producer.start()
+    evs = [Events(site, service=s) for s in SERVICES]
+    t0 = time.perf_counter()
+    try:
+        futs = []
+        for i in range(n):
+            ev = evs[i % len(evs)]
+            raw = ev.called(f"{ev.service[:1].upper()}-{i:05d}", unique_phone(), 3, [])
+            futs.append(await producer.send(topic, raw, key=ev.key.encode()))
+            if rate:
+                delay = t0 + (i + 1) / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        await asyncio.gather(*futs)
+    finally:
+        await producer.stop()
+
+
+async def wait_sent(url: str, target: float, timeout: float) -> float:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if sent(scrape(url)) >= target:
+            return time.perf_counter()
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"only {sent(scrape(url))} of {target} SMS sent")
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--burst", type=int, default=5000)
+    ap.add_argument("--paced-rate", type=float, default=200)
+    ap.add_argument("--paced-seconds", type=float, default=10)
+    ap.add_argument("--floor-requests", type=int, default=2000)
+    a = ap.parse_args()
+
+    floor_rate = floor(a.floor_requests)
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    tag = uuid.uuid4().hex[:8]
+    topic, dlq = f"bench.{tag}.queue.events", f"bench.{tag}.dlq"
+    await admin.create_topics([NewTopic(topic, 6, 1), NewTopic(dlq, 1, 1)])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = notifier_env(topic, dlq, NOTIFIER_PORT=str(port), NOTIFIER_RATE_LIMIT_COUNT="100")
+    proc = ServiceProcess("notifier", port, env).start()
+    try:
+        assert proc.proc is not None
+        url = proc.url
+        # 0. Warm-up (consumer group joined, connections open); the delta excludes it.
+        site = "bench" + tag
+        await produce_calls(topic, site + "w", 200, 200)
+        await wait_sent(url, 200, 60)
+        warm = scrape(url)
+        # 1. Paced calls with a healthy gateway: call-to-gateway delay.
+        n_paced = int(a.paced_rate * a.paced_seconds)
+        await produce_calls(topic, site + "p", n_paced, a.paced_rate)
+        await wait_sent(url, 200 + n_paced, 60)
+        paced = scrape(url)
+        p50, p99 = quantile(paced, 0.5, warm), quantile(paced, 0.99, warm)
+        # 2. A burst: sustained SMS/s accepted by Kannel.
+        t0 = time.perf_counter()
+        await produce_calls(topic, site + "b", a.burst, None)
+        t_end = await wait_sent(url, 200 + n_paced + a.burst, 300)
+        burst_rate = a.burst / (t_end - t0)
+        after = scrape(url)
+        bp99 = quantile(after, 0.99, paced)
+        rss, hwm = rss_mb(proc.proc.pid)
+    finally:
+        proc.stop()
+        await admin.delete_topics([topic, dlq])
+        await admin.close()
+
+    ok = burst_rate >= 500 and burst_rate >= 0.5 * floor_rate and p99 <= 0.1 and hwm <= 150
+    report = f"""# Notifier benchmark
+
+Command: `uv run python bench/notifier/run.py --burst {a.burst} --paced-rate {a.paced_rate:g} \
+--paced-seconds {a.paced_seconds:g}`
+Run: {time.strftime("%Y-%m-%d %H:%M")} on {platform.node()} ({platform.processor() or platform.machine()}),
+real Kafka, Redis, Kannel (bearerbox + smsbox + fakesmsc), notifier as a process, provider kannel.
+
+| measure | result | target |
+|---|---|---|
+| floor: sequential sendsms straight to Kannel ({a.floor_requests} requests) | {floor_rate:,.0f} req/s | — |
+| notifier burst: {a.burst} 'called' events, produce → all accepted by Kannel | {burst_rate:,.0f} SMS/s ({burst_rate / floor_rate:.0%} of floor) | ≥ 500 SMS/s and ≥ 50% of floor |
+| call → gateway accepted, paced {a.paced_rate:g}/s for {a.paced_seconds:g} s: p50 | {p50 * 1000:.1f} ms | — |
+| call → gateway accepted, paced: p99 | {p99 * 1000:.1f} ms | ≤ 100 ms |
+| call → gateway accepted during the burst: p99 (queueing included) | {bp99 * 1000:.0f} ms | — |
+| notifier RSS at the end / peak (VmHWM) | {rss:.0f} MB / {hwm:.0f} MB | ≤ 150 MB |
+
+All targets met: {"yes" if ok else "NO"}.
+Delays come from the notifier's `notifier_call_to_gateway_seconds` histogram (event `called_at`
+to Kannel's 202), interpolated within buckets (…, 5, 7.5, 10, 15, 20, 30, 50, 75, 100 ms, …).
+"""
+    (REPO / "bench" / "notifier" / "results.md").write_text(report)
+    print(report)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
