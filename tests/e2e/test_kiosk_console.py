@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from tests.support.processes import REPO, ServiceProcess
 
@@ -152,6 +152,8 @@ async def test_visitor_takes_a_ticket_at_the_kiosk_and_an_officer_serves_it(
     await expect(kiosk.locator("[data-service=ktp-el]")).to_contain_text("0 menunggu")
     await shot(kiosk, "kiosk-services")
     await kiosk.locator("[data-service=ktp-el]").click()
+    await expect(kiosk.locator("[data-priority=lansia]")).to_be_visible()
+    await shot(kiosk, "kiosk-priority")
     await kiosk.locator("[data-priority=lansia]").click()
     for digit in "081234567890":
         await kiosk.locator("#keypad").get_by_role("button", name=digit, exact=True).click()
@@ -191,7 +193,7 @@ async def test_visitor_takes_a_ticket_at_the_kiosk_and_an_officer_serves_it(
     status = await open_page(browser, f"{base}/t/{ticket_id}", PHONE, is_mobile=True)
     await expect(status.locator("#number")).to_have_text("A-001")
     await expect(status.locator("#ahead")).to_have_text("Tidak ada orang di depan Anda")
-    await expect(status.locator("#eta")).to_contain_text(re.compile(r"pukul \d\d\.\d\d WITA"))
+    await expect(status.locator("#eta")).to_contain_text(re.compile(r"pukul \d\d\.\d\d\sWITA"))
     await shot(status, "status-waiting")
     await expect(console.locator(f"li[data-ticket='{ticket_id}']")).to_be_visible(timeout=LIVE)
     await shot(console, "console-waiting")
@@ -272,9 +274,30 @@ async def test_console_transfers_marks_no_show_and_returns_to_sign_in_when_refus
     assert js_errors(console) == []
 
 
-async def test_kiosk_goes_back_to_the_start_by_itself(
+async def test_kiosk_shows_unavailable_services_and_goes_back_to_the_start_by_itself(
     ticketing: ServiceProcess, browser: Browser
 ) -> None:
+    async def closed_samsat(route: Route) -> None:
+        # Hours are not enforced in tests, so the catalog's verdicts are set here.
+        catalog = await (await route.fetch()).json()
+        verdicts = {"pkb-tahunan": "quota_exhausted", "pkb-5-tahunan": "closed"}
+        for service in catalog["services"]:
+            service["availability"] = verdicts.get(service["id"], service["availability"])
+        await route.fulfill(json=catalog)
+
+    context = await browser.new_context(viewport=KIOSK, has_touch=True)  # type: ignore[arg-type]
+    await context.route("**/api/v1/catalog", closed_samsat)
+    kiosk = await context.new_page()
+    await kiosk.goto(f"{ticketing.url}/kiosk")
+    await kiosk.locator("[data-agency=samsat]").click()
+    exhausted = kiosk.locator("[data-availability=quota_exhausted]")
+    await expect(exhausted).to_contain_text("Kuota hari ini habis")
+    await expect(exhausted).to_have_attribute("aria-disabled", "true")
+    await expect(kiosk.locator("[data-availability=closed]")).to_contain_text("di luar jam layanan")
+    await shot(kiosk, "kiosk-unavailable")
+    await exhausted.click(force=True)  # a refused tile does nothing
+    await expect(kiosk.locator("#step-service")).to_be_visible()
+    assert await kiosk.locator("#step-priority").is_hidden()
     kiosk = await open_page(browser, f"{ticketing.url}/kiosk?idle=2", KIOSK, has_touch=True)
     await kiosk.locator("[data-agency=samsat]").click()
     await expect(kiosk.locator("#step-service")).to_be_visible()

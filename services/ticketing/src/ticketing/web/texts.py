@@ -9,7 +9,7 @@ COMMON: dict[str, str] = {
     "loading": "Memuat…",
     "minutes": "{n} menit",
     "under_minute": "kurang dari 1 menit",
-    "call_at": "Perkiraan dipanggil pukul {time} {tz}",
+    "call_at": "Perkiraan dipanggil pukul {time}\u00a0{tz}",  # no break before WITA
     "people_ahead": "{n} orang di depan Anda",
     "none_ahead": "Tidak ada orang di depan Anda",
     "waiting_n": "{n} menunggu",
@@ -40,7 +40,7 @@ KIOSK: dict[str, str] = {
     "start_over": "Ulang dari awal",
     "services_n": "{n} layanan",
     "avail_open": "Buka",
-    "avail_closed": "Tutup",
+    "avail_closed": "Tutup, di luar jam layanan",
     "avail_last_ticket_passed": "Pengambilan nomor hari ini sudah ditutup",
     "avail_quota_exhausted": "Kuota hari ini habis",
     "your_number": "Nomor antrean Anda",
