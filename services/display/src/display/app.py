@@ -45,17 +45,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis = aioredis.Redis.from_url(settings.redis_url)
         store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
-        hub = Hub(store, metrics, settings.client_queue)
+        hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
         broker.include_router(build_router(settings, site, store, metrics))
         app.state.deps = Deps(settings, catalog, site, metrics, broker, redis, store, hub)
-        fanout = asyncio.create_task(hub.run(), name="board-fanout")
+        tasks = [asyncio.create_task(hub.run()), asyncio.create_task(hub.heartbeat())]
         await broker.start()
         try:
             yield
         finally:
-            fanout.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await fanout
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await broker.stop()
             await redis.aclose()
 

@@ -31,5 +31,8 @@ class Settings(BaseSettings):
     )
     # aiokafka waits up to 500 ms by default when a fetch has nothing; a board cannot wait.
     fetch_max_wait_ms: int = Field(default=5, ge=0)
+    batch_max: int = Field(default=200, ge=1, description="Events applied in one Redis call")
+    # FastStream sleeps this long after an empty poll, so it bounds the added latency when idle.
+    batch_wait_ms: int = Field(default=2, ge=1)
     heartbeat_s: float = Field(default=5.0, gt=0, description="SSE keep-alive event interval")
     client_queue: int = Field(default=1000, ge=10, description="Updates buffered per board")

@@ -2,7 +2,6 @@
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from antre_contracts import Catalog
@@ -29,14 +28,6 @@ class Deps:
     @property
     def running_text(self) -> str:
         return self.settings.running_text or self.catalog.site.running_text
-
-    @property
-    def heartbeat_s(self) -> float:
-        return self.settings.heartbeat_s
-
-    @staticmethod
-    def now_text() -> str:
-        return datetime.now(UTC).isoformat()
 
     async def kafka_ok(self) -> bool:
         return await self.broker.ping(timeout=1.0)

@@ -8,6 +8,7 @@ Redis stream the projection appends to, and hands each update to in-process boar
 import asyncio
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -19,8 +20,9 @@ from display.store import BoardStore, id_tuple
 
 log = logging.getLogger(__name__)
 
-Item = tuple[tuple[int, int], bytes | None]
-"""An update for one board: its stream id, and its SSE frame (None: not on this board)."""
+Item = tuple[tuple[int, int] | None, bytes | None]
+"""For one board: an update's stream id and SSE frame (None: not on this board), or a
+heartbeat (no id)."""
 
 
 def sse(event: str, data: Any, event_id: str | None = None) -> bytes:
@@ -41,7 +43,10 @@ class Board:
 class Hub:
     """The process's single reader of the board stream, fanning out to its boards."""
 
-    def __init__(self, store: BoardStore, metrics: Metrics, queue_size: int) -> None:
+    def __init__(
+        self, store: BoardStore, metrics: Metrics, queue_size: int, heartbeat_s: float
+    ) -> None:
+        self._heartbeat_s = heartbeat_s
         self._store = store
         self._metrics = metrics
         self._queue_size = queue_size
@@ -56,6 +61,26 @@ class Hub:
     def unsubscribe(self, board: Board) -> None:
         self._boards.discard(board)
         self._metrics.boards.set(len(self._boards))
+
+    async def heartbeat(self) -> None:
+        """Every few seconds each board gets a heartbeat, so a silent board knows it is cut off.
+
+        Sent from here rather than by a timeout on each board's queue read: a timeout per read
+        costs a task per update per board (asyncio.wait_for), which is most of the fan-out CPU.
+        """
+        while True:
+            await asyncio.sleep(self._heartbeat_s)
+            frame = sse("heartbeat", {"now": datetime.now(UTC).isoformat()})
+            for board in list(self._boards):
+                self._put(board, (None, frame))
+
+    def _put(self, board: Board, item: Item) -> None:
+        try:
+            board.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            # A board that cannot keep up is closed; it resumes from its Last-Event-ID.
+            board.overflowed = True
+            self._metrics.dropped.inc()
 
     async def run(self) -> None:
         """Follow the stream from its current end until cancelled; survive Redis outages."""
@@ -79,12 +104,7 @@ class Hub:
             if view.key not in frames:
                 part = view.update(update)
                 frames[view.key] = None if part is None else sse("update", part, entry_id)
-            try:
-                board.queue.put_nowait((key, frames[view.key]))
-            except asyncio.QueueFull:
-                # A board that cannot keep up is closed; it resumes from its Last-Event-ID.
-                board.overflowed = True
-                self._metrics.dropped.inc()
+            self._put(board, (key, frames[view.key]))
         call = update.get("call")
         if call is not None and call.get("sent_ms"):
             self._metrics.call_to_push.observe(max(0.0, time.time() - call["sent_ms"] / 1000))

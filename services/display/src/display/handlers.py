@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from typing import Any
 
 from antre_contracts import InvalidEvent, parse_event
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
@@ -12,7 +13,7 @@ from redis.exceptions import RedisError
 
 from display.config import Settings
 from display.metrics import Metrics
-from display.projection import change_for
+from display.projection import Change, change_for
 from display.store import BoardStore
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ CONSUMER = "display"
 
 
 def build_router(settings: Settings, site: str, store: BoardStore, metrics: Metrics) -> KafkaRouter:
-    """One subscriber on the queue topic, one publisher to the dead-letter topic."""
+    """One batch subscriber on the queue topic, one publisher to the dead-letter topic."""
     router = KafkaRouter()
     dead_letters = router.publisher(
         settings.dlq_topic,
@@ -33,37 +34,44 @@ def build_router(settings: Settings, site: str, store: BoardStore, metrics: Metr
         group_id=settings.group_id,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
-        # Commit only after the board change is in Redis; a Redis failure rewinds and retries.
+        # Whatever has arrived is applied in one Redis call (one fsync) and committed once,
+        # after it is applied; a Redis failure rewinds the batch and retries it.
+        batch=True,
+        max_records=settings.batch_max,
+        batch_timeout_ms=settings.batch_wait_ms,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         title="display/queue-events",
         description="Every queue event; projected onto the hall boards",
     )
-    async def on_queue_event(message: KafkaMessage) -> None:
-        """Apply one queue event to the board projection; dead-letter what cannot be read."""
-        raw: bytes = message.body
-        try:
-            envelope, data = parse_event(raw)
-        except InvalidEvent as exc:
-            await dead_letters.publish(
-                raw,
-                key=message.raw_message.key,  # type: ignore[union-attr]
-                headers={DLQ_REASON_HEADER: str(exc), DLQ_CONSUMER_HEADER: CONSUMER},
-            )
-            metrics.events.labels("invalid", "dead_letter").inc()
-            log.warning("dead-lettered an event: %s", exc)
-            return
-        if not envelope.partitionkey.startswith(f"{site}:"):
-            metrics.events.labels(envelope.type, "other_site").inc()
-            return
-        try:
+    async def on_queue_events(message: KafkaMessage) -> None:
+        """Apply queue events to the board projection; dead-letter what cannot be read."""
+        records: tuple[Any, ...] = message.raw_message
+        changes: list[Change] = []
+        types: list[str] = []
+        for record in records:
+            try:
+                envelope, data = parse_event(record.value)
+            except InvalidEvent as exc:
+                headers = {DLQ_REASON_HEADER: str(exc), DLQ_CONSUMER_HEADER: CONSUMER}
+                await dead_letters.publish(record.value, key=record.key, headers=headers)
+                metrics.events.labels("invalid", "dead_letter").inc()
+                log.warning("dead-lettered an event: %s", exc)
+                continue
+            if not envelope.partitionkey.startswith(f"{site}:"):
+                metrics.events.labels(envelope.type, "other_site").inc()
+                continue
             change = change_for(site, envelope, data)
             if "call" in change:
                 # Producer time (ms) of the record: ticketing's call times are whole seconds.
-                change["call"]["sent_ms"] = message.raw_message.timestamp  # type: ignore[union-attr]
-            applied = await store.apply(change)
+                change["call"]["sent_ms"] = record.timestamp
+            changes.append(change)
+            types.append(envelope.type)
+        try:
+            applied = await store.apply(changes)
         except RedisError:
             await asyncio.sleep(0.5)  # Redis is away: rewind and retry without spinning
             raise
-        metrics.events.labels(envelope.type, applied.status).inc()
+        for type_, result in zip(types, applied, strict=True):
+            metrics.events.labels(type_, result.status).inc()
 
     return router

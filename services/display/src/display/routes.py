@@ -1,6 +1,5 @@
 """HTTP routes: the board page, its JSON snapshot and live stream, health and metrics."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -83,14 +82,19 @@ async def board_stream(
                         yield sse("update", part, entry_id)
                     sent = id_tuple(entry_id)
             while not board.overflowed:
-                try:
-                    key, frame = await asyncio.wait_for(board.queue.get(), deps.heartbeat_s)
-                except TimeoutError:
-                    yield sse("heartbeat", {"now": deps.now_text()})
-                    continue
-                if key > sent and frame is not None:
-                    yield frame
-                sent = max(sent, key)
+                key, frame = await board.queue.get()
+                # Whatever else is already queued goes out in the same write.
+                chunk = []
+                while True:
+                    if key is None or (key > sent and frame is not None):
+                        chunk.append(frame or b"")
+                    if key is not None:
+                        sent = max(sent, key)
+                    if board.queue.empty():
+                        break
+                    key, frame = board.queue.get_nowait()
+                if chunk:
+                    yield b"".join(chunk)
         finally:
             deps.hub.unsubscribe(board)
 

@@ -44,15 +44,14 @@ class BoardStore:
         self._apply = redis.register_script(lua.joinpath("apply.lua").read_text())
         self._snapshot = redis.register_script(lua.joinpath("snapshot.lua").read_text())
 
-    async def apply(self, change: Change) -> Applied:
-        """Apply one change; a duplicate or stale one changes nothing and appends nothing."""
+    async def apply(self, changes: list[Change]) -> list[Applied]:
+        """Apply changes in order, atomically; a duplicate or stale one changes nothing."""
+        if not changes:
+            return []
         keys = [self.seq_key, self.counters_key, self.waiting_key, self.recent_key]
-        args: list[bytes | int] = [orjson.dumps(change), self._recent, self._maxlen]
-        result = await self._apply(keys=[*keys, self.stream_key], args=args)
-        status = _text(result[0])
-        if status != "applied":
-            return Applied(status)
-        return Applied(status, _text(result[1]))
+        args: list[bytes | int] = [orjson.dumps(changes), self._recent, self._maxlen]
+        results = await self._apply(keys=[*keys, self.stream_key], args=args)
+        return [_applied(_text(r)) for r in results]
 
     async def snapshot(self) -> Snapshot:
         """The whole board and the id of the last update it contains."""
@@ -89,6 +88,10 @@ class BoardStore:
     async def last_id(self) -> str:
         last = await self.redis.xrevrange(self.stream_key, "+", "-", count=1)
         return _text(last[0][0]) if last else "0-0"
+
+
+def _applied(result: str) -> Applied:
+    return Applied(result) if result in ("stale", "noop") else Applied("applied", result)
 
 
 def decode_entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:

@@ -1,0 +1,304 @@
+"""Call-to-board latency: counter call-next HTTP request → the call's update at an SSE client.
+
+Runs ticketing and display as processes on the local Kafka and Redis (a site id and topics of
+its own), connects N SSE load clients (other processes), drives R calls/s across the 15
+counters through ticketing's HTTP API, and measures at a separate probe client. In the same
+run it measures the floor: a raw Kafka produce → consume round trip at the same rate.
+
+    uv run python bench/display/call_to_board.py --rate 200 --clients 100 --seconds 20
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from antre_contracts import load_catalog  # noqa: E402
+
+from tests.support.processes import ServiceProcess  # noqa: E402
+
+KAFKA = "127.0.0.1:9092"
+REDIS = "redis://127.0.0.1:6379/0"
+BOSS = {"Authorization": "Bearer demo-koordinator"}
+
+
+# ---- SSE clients (own processes, so the driver's CPU does not delay them) -------------------
+async def _load_clients(url: str, n: int, stop: Any, out: Any) -> None:
+    received = [0]
+
+    async def one() -> None:
+        async with (
+            httpx.AsyncClient(timeout=None) as http,
+            http.stream("GET", url) as response,
+        ):
+            async for chunk in response.aiter_raw():
+                received[0] += chunk.count(b"event: update")
+                if stop.is_set():
+                    return
+
+    tasks = [asyncio.create_task(one()) for _ in range(n)]
+    await asyncio.to_thread(stop.wait)
+    for t in tasks:
+        t.cancel()
+    out.put(received[0])
+
+
+def load_clients(url: str, n: int, stop: Any, out: Any) -> None:
+    asyncio.run(_load_clients(url, n, stop, out))
+
+
+async def _probe(url: str, stop: Any, out: Any, ready: Any) -> None:
+    arrivals: dict[str, tuple[float, float]] = {}
+    async with httpx.AsyncClient(timeout=None) as http, http.stream("GET", url) as response:
+        ready.set()
+        buffer = b""
+        async for chunk in response.aiter_raw():
+            now = time.time()
+            buffer += chunk
+            *frames, buffer = buffer.split(b"\n\n")
+            for frame in frames:
+                if b"event: update" not in frame:
+                    continue
+                data = orjson.loads(frame.split(b"data: ", 1)[1])
+                call = data.get("call")
+                if call is not None:
+                    arrivals.setdefault(call["ticket_id"], (now, call.get("sent_ms", 0) / 1000))
+            if stop.is_set():
+                break
+    out.put(arrivals)
+
+
+def probe(url: str, stop: Any, out: Any, ready: Any) -> None:
+    asyncio.run(_probe(url, stop, out, ready))
+
+
+# ---- the floor: raw Kafka produce → consume, same broker, same rate, same fetch settings ----
+async def _floor(topic: str, rate: float, stop: Any, out: Any, ready: Any) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all", enable_idempotence=True)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=KAFKA, group_id=f"floor-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="latest", fetch_max_wait_ms=5,
+    )  # fmt: skip
+    await producer.start()
+    await consumer.start()
+    while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for this
+        await asyncio.sleep(0.05)
+    await consumer.seek_to_end()
+    ready.set()
+    latencies: list[float] = []
+
+    async def consume() -> None:
+        async for record in consumer:
+            latencies.append(time.time() - float(record.value))
+
+    task = asyncio.create_task(consume())
+    i = 0
+    start = time.monotonic()
+    while not stop.is_set():
+        i += 1
+        await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+        await producer.send(topic, str(time.time()).encode(), key=str(i % 6).encode())
+    await asyncio.sleep(1)
+    task.cancel()
+    await producer.stop()
+    await consumer.stop()
+    out.put(latencies)
+
+
+def floor(topic: str, rate: float, stop: Any, out: Any, ready: Any) -> None:
+    asyncio.run(_floor(topic, rate, stop, out, ready))
+
+
+# ---- the driver: counters calling through ticketing's HTTP API -------------------------------
+async def issue_tickets(http: httpx.AsyncClient, services: list[str]) -> None:
+    sem = asyncio.Semaphore(32)
+
+    async def one(service_id: str) -> None:
+        async with sem:
+            body = {"service_id": service_id, "priority": "regular", "channel": "kiosk"}
+            response = await http.post("/api/v1/tickets", json=body)
+            response.raise_for_status()
+
+    await asyncio.gather(*(one(s) for s in services))
+
+
+async def drive(
+    http: httpx.AsyncClient, counters: list[str], rate: float, seconds: float
+) -> tuple[dict[str, float], int]:
+    """Each counter: call-next (timed from the request's start), then finish; paced to `rate`."""
+    starts: dict[str, float] = {}
+    errors = [0]
+    total = int(rate * seconds)
+    begin = time.monotonic() + 0.2
+
+    async def counter_loop(index: int, counter_id: str) -> None:
+        for k in range(index, total, len(counters)):
+            await asyncio.sleep(max(0.0, begin + k / rate - time.monotonic()))
+            t0 = time.time()
+            response = await http.post(f"/api/v1/counters/{counter_id}/call-next", headers=BOSS)
+            if response.status_code != 200:
+                errors[0] += 1
+                continue
+            starts[response.json()["ticket_id"]] = t0
+            finish = {"outcome": "served"}
+            await http.post(f"/api/v1/counters/{counter_id}/finish", headers=BOSS, json=finish)
+
+    await asyncio.gather(*(counter_loop(i, c) for i, c in enumerate(counters)))
+    return starts, errors[0]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    site = "bench" + uuid.uuid4().hex[:6]
+    topic, dlq, floor_topic = (f"bench.{site}.{n}" for n in ("events", "dlq", "floor"))
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    await admin.create_topics(
+        [NewTopic(topic, 6, 1), NewTopic(dlq, 1, 1), NewTopic(floor_topic, 6, 1)]
+    )
+    ticketing = ServiceProcess("ticketing", args.port_base + 1, {
+        "TICKETING_KAFKA_BOOTSTRAP": KAFKA, "TICKETING_REDIS_URL": REDIS, "TICKETING_TOPIC": topic,
+        "TICKETING_SITE_ID": site, "TICKETING_ENFORCE_HOURS": "false",
+        "TICKETING_PORT": str(args.port_base + 1), "TICKETING_ISSUE_RATE_PER_MINUTE": "10000000",
+    })  # fmt: skip
+    display = ServiceProcess("display", args.port_base + 2, {
+        "DISPLAY_KAFKA_BOOTSTRAP": KAFKA, "DISPLAY_REDIS_URL": REDIS, "DISPLAY_TOPIC": topic,
+        "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_GROUP_ID": f"display-{site}", "DISPLAY_SITE_ID": site,
+        "DISPLAY_PORT": str(args.port_base + 2),
+    })  # fmt: skip
+    ctx = mp.get_context("spawn")
+    stop, out = ctx.Event(), ctx.Queue()
+    procs: list[Any] = []
+    try:
+        ticketing.start()
+        display.start()
+        catalog = load_catalog(REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml")
+        free = {s.id for s in catalog.services if s.daily_quota is None}
+        counters = [c for c in catalog.counters if any(s in free for s in c.services)]
+        total = int(args.rate * args.seconds)
+        per_counter = total // len(counters) + 5
+        wanted: list[str] = []
+        for c in counters:
+            wanted += [next(s for s in c.services if s in free)] * per_counter
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=ticketing.url, timeout=30, limits=limits) as http:
+            await issue_tickets(http, wanted)
+            for c in counters:
+                (await http.post(f"/api/v1/counters/{c.id}/open", headers=BOSS)).raise_for_status()
+            stream_url = f"{display.url}/api/v1/board/stream"
+            per_proc = -(-args.clients // args.client_procs)
+            for i in range(args.client_procs):
+                n = min(per_proc, args.clients - i * per_proc)
+                procs.append(ctx.Process(target=load_clients, args=(stream_url, n, stop, out)))
+            probe_ready, floor_ready = ctx.Event(), ctx.Event()
+            procs.append(ctx.Process(target=probe, args=(stream_url, stop, out, probe_ready)))
+            procs.append(
+                ctx.Process(target=floor, args=(floor_topic, args.rate, stop, out, floor_ready))
+            )
+            for p in procs:
+                p.start()
+            probe_ready.wait(30)
+            floor_ready.wait(30)
+            await asyncio.sleep(3)  # let all SSE clients connect
+            metrics = (await http.get(f"{display.url}/metrics")).text
+            boards = next(
+                float(line.split()[-1]) for line in metrics.splitlines()
+                if line.startswith("display_boards_connected")
+            )  # fmt: skip
+            starts, errors = await drive(http, [c.id for c in counters], args.rate, args.seconds)
+            await asyncio.sleep(2)
+            rss, hwm = rss_mb(display.proc.pid)  # type: ignore[union-attr]
+        stop.set()
+        results = [out.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(10)
+    finally:
+        stop.set()
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        display.stop()
+        ticketing.stop()
+        await admin.delete_topics([topic, dlq, floor_topic])
+        await admin.close()
+    arrivals = next(r for r in results if isinstance(r, dict))
+    floor_lat = next(r for r in results if isinstance(r, list))
+    load_received = sum(r for r in results if isinstance(r, int))
+    latencies = [arrivals[t][0] - t0 for t, t0 in starts.items() if t in arrivals]
+    ms = [x * 1000 for x in latencies]
+    # Where the time goes: ticketing (request → its relay's Kafka produce) and display
+    # (Kafka record timestamp → SSE client), split by the record's producer timestamp.
+    to_kafka = [(arrivals[t][1] - t0) * 1000 for t, t0 in starts.items() if t in arrivals]
+    to_board = [(a - k) * 1000 for a, k in arrivals.values()]
+    floor_ms = [x * 1000 for x in floor_lat]
+    return {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "rate_calls_per_s": args.rate,
+        "seconds": args.seconds,
+        "sse_clients": args.clients + 1,
+        "boards_connected_at_start": boards,
+        "calls_made": len(starts),
+        "call_errors": errors,
+        "calls_seen_by_probe": len(latencies),
+        "load_clients_updates_received": load_received,
+        "call_to_board_ms": {
+            "p50": round(pct(ms, 50), 2),
+            "p90": round(pct(ms, 90), 2),
+            "p99": round(pct(ms, 99), 2),
+            "max": round(max(ms), 2),
+            "mean": round(statistics.fmean(ms), 2),
+        },
+        "floor_kafka_produce_consume_ms": {
+            "n": len(floor_ms),
+            "p50": round(pct(floor_ms, 50), 2),
+            "p99": round(pct(floor_ms, 99), 2),
+        },
+        "split_request_to_kafka_ms": {
+            "p50": round(pct(to_kafka, 50), 2),
+            "p99": round(pct(to_kafka, 99), 2),
+        },
+        "split_kafka_to_sse_client_ms": {
+            "p50": round(pct(to_board, 50), 2),
+            "p99": round(pct(to_board, 99), 2),
+        },
+        "p50_over_floor": round(pct(ms, 50) / max(pct(floor_ms, 50), 1e-6), 2),
+        "display_rss_mb": round(rss, 1),
+        "display_peak_rss_mb": round(hwm, 1),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--clients", type=int, default=100, help="SSE load clients")
+    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--port-base", type=int, default=18100)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.json")
+    args = parser.parse_args()
+    result = asyncio.run(main(args))
+    print(json.dumps(result, indent=2))
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
