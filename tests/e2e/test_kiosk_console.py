@@ -84,6 +84,9 @@ async def open_page(browser: Browser, url: str, viewport: dict[str, int], **opts
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     setattr(page, "js_errors", errors)  # noqa: B010
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    setattr(page, "requested", requested)  # noqa: B010
     await page.goto(url)
     return page
 
@@ -220,6 +223,8 @@ async def test_visitor_takes_a_ticket_at_the_kiosk_and_an_officer_serves_it(
 
     for page in (console, kiosk, status):
         assert js_errors(page) == [], page.url
+        foreign = [u for u in getattr(page, "requested") if not u.startswith(base)]  # noqa: B009
+        assert foreign == [], f"pages must load from ticketing alone (no CDN): {foreign}"
 
 
 async def test_console_transfers_marks_no_show_and_returns_to_sign_in_when_refused(
@@ -258,6 +263,20 @@ async def test_console_transfers_marks_no_show_and_returns_to_sign_in_when_refus
 
     # Wrong state: start with nothing called is refused with the API's sentence.
     await console.keyboard.press("m")
+    await expect(console.locator("#message")).to_contain_text("Belum ada nomor yang dipanggil")
+
+    # Keyboard only: Tab walks header → actions, the focus ring shows, Enter acts.
+    await console.locator("#sign-out").focus()
+    await console.keyboard.press("Tab")
+    await console.keyboard.press("Tab")
+    recall = console.locator("#act-recall")
+    await expect(recall).to_be_focused()
+    ring = await recall.evaluate(
+        "b => getComputedStyle(b).outlineStyle + ' ' + getComputedStyle(b).boxShadow"
+    )
+    assert ring.startswith("solid") and "none" not in ring, ring
+    await console.locator("#message").evaluate("m => { m.textContent = ''; }")
+    await console.keyboard.press("Enter")
     await expect(console.locator("#message")).to_contain_text("Belum ada nomor yang dipanggil")
 
     # Break with a reason from the picker, then a token no longer valid → back to sign-in.
