@@ -99,6 +99,8 @@
     const [c, ...queues] = await Promise.all([
       api(base), ...counter.services.map((s) => api(`/api/v1/queues/${encodeURIComponent(s)}`)),
     ]);
+    if (!token) return true; // signed out while the answers were on their way
+    if (c.status === 401) { signedOut(c.data.detail); return true; }
     const ok = c.ok && queues.every((q) => q.ok);
     $("offline").classList.toggle("on", !ok);
     $("offline").textContent = ok ? "" : t("offline");
