@@ -77,6 +77,6 @@ class KafkaLink:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.broker.stop()
+            await asyncio.wait({self._task}, timeout=2.0)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.broker.stop(), 5.0)

@@ -1,7 +1,6 @@
 """The outbox relay: publishes the Redis outbox to Kafka in order, trims only what was acked."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
@@ -46,8 +45,8 @@ class OutboxRelay:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # aiokafka can swallow a cancel while it waits for metadata: do not wait forever.
+            await asyncio.wait({self._task}, timeout=2.0)
         await self.redis.eval(_RELEASE, 1, self.lease, self.owner)
 
     async def _run(self) -> None:

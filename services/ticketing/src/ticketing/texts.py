@@ -130,3 +130,4 @@ STATUS_LABELS = {
     "no_show": "tidak hadir",
     "expired": "kedaluwarsa",
 }
+DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")

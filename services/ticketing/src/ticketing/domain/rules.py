@@ -6,6 +6,8 @@ from datetime import datetime
 import phonenumbers
 from antre_contracts.catalog import WEEKDAYS, Service, Site
 
+from ticketing.texts import DAY_NAMES
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -23,10 +25,29 @@ def hours_refusal(site: Site, service: Service, at: datetime) -> Refusal | None:
     local = at.astimezone(site.tz)
     hours = site.hours.get(WEEKDAYS[local.weekday()])
     if hours is None or not hours.open <= local.time() < hours.close:
-        return Refusal("closed", "the site is closed")
+        return Refusal("closed", describe_hours(site))
     if service.last_ticket is not None and local.time() >= service.last_ticket:
         return Refusal("last_ticket_passed", f"last ticket at {service.last_ticket:%H.%M}")
     return None
+
+
+def describe_hours(site: Site) -> str:
+    """'Senin–Kamis 08.00–15.30, Jumat 08.00–16.00 WITA': days in a row with equal hours grouped."""
+    groups: list[tuple[int, int, str]] = []
+    for i, day in enumerate(WEEKDAYS):
+        h = site.hours.get(day)
+        if h is None:
+            continue
+        span = f"{h.open:%H.%M}–{h.close:%H.%M}"
+        if groups and groups[-1][1] == i - 1 and groups[-1][2] == span:
+            groups[-1] = (groups[-1][0], i, span)
+        else:
+            groups.append((i, i, span))
+    parts = [
+        (DAY_NAMES[a] if a == b else f"{DAY_NAMES[a]}–{DAY_NAMES[b]}") + f" {span}"
+        for a, b, span in groups
+    ]
+    return ", ".join(parts) + f" {site.timezone_label}" if parts else "tutup"
 
 
 def normalise_phone(raw: str) -> str:

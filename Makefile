@@ -1,0 +1,45 @@
+# Antre: two commands on a fresh machine — `make up` runs the whole system, `make test` the tests.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo uv)
+
+help: ## This list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## Install what is missing: uv and the Python workspace, system packages, Kafka jars
+	@command -v uv >/dev/null || pip install --quiet uv==0.13.8
+	@uv sync --frozen --quiet
+	@bash deploy/local/infra.sh install
+
+infra: install ## Start Kafka, Redis and Kannel (idempotent)
+	@bash deploy/local/infra.sh up kafka redis kannel
+
+up: infra ## Start the whole local system in the background and print its URLs
+	@bash deploy/local/services.sh up
+	@echo
+	@echo "Antre is running:"
+	@echo "  Kiosk             http://127.0.0.1:8001/kiosk"
+	@echo "  Counter console   http://127.0.0.1:8001/counter/loket-1   (token demo-loket-01)"
+	@echo "  Ticketing API     http://127.0.0.1:8001/docs"
+	@echo "  Hall board        http://127.0.0.1:8002/board"
+	@echo "  Notifier          http://127.0.0.1:8003/metrics"
+	@echo "  Kannel sendsms    http://127.0.0.1:13013   (SMS land in var/log/fakesmsc.log)"
+	@echo "Stop with: make down"
+
+down: ## Stop the services and the infrastructure
+	@bash deploy/local/services.sh down
+	@bash deploy/local/infra.sh down
+
+status: ## What runs, and is it ready
+	@bash deploy/local/infra.sh status || true
+	@bash deploy/local/services.sh status
+
+test: infra ## Run every test (unit, integration, e2e) against the real local infrastructure
+	@uv run --frozen pytest
+
+lint: ## ruff and mypy
+	@uv run --frozen ruff check .
+	@uv run --frozen ruff format --check .
+	@uv run --frozen mypy libs/contracts/src services/*/src
+
+.PHONY: help install infra up down status test lint
