@@ -13,7 +13,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(
         create_app(settings),
-        host="127.0.0.1",
+        host=settings.host,
         port=settings.port,
         loop="uvloop",
         http="httptools",

@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from notifier.config import Settings
 from notifier.gateways import build_gateway
 from notifier.handlers import Deps, build_router, dead_letter_headers
+from notifier.lag import LagProbe
 from notifier.metrics import Metrics
 from notifier.notices import Rules
 from notifier.routes import router
@@ -77,11 +78,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncapi=lambda: spec.to_specification().to_jsonable(),
             asyncapi_html=lambda: get_asyncapi_html(spec.to_specification()),
         )  # fmt: skip
+        lag = LagProbe(s.kafka_bootstrap, s.group_id, [s.topic], registry, s.gauges_every_s)
         await broker.start()
         sending = asyncio.create_task(sender.run())
+        gauges = [
+            asyncio.create_task(lag.run()),
+            asyncio.create_task(_refresh_backlog(store, metrics, s.gauges_every_s)),
+        ]
         try:
             yield
         finally:
+            for task in gauges:
+                task.cancel()
+            await asyncio.gather(*gauges, return_exceptions=True)
             await broker.stop()  # stop consuming first: what was not committed comes again
             sending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -100,3 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return html
 
     return app
+
+
+async def _refresh_backlog(store: NotifierStore, metrics: Metrics, every_s: float) -> None:
+    """The outbox backlog comes from Redis, so it is right after a restart too."""
+    while True:
+        with contextlib.suppress(Exception):
+            metrics.outbox_backlog.set(await store.backlog())
+        await asyncio.sleep(every_s)

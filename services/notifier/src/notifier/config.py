@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_")
 
     environment: Literal["development", "test", "production"] = "development"
+    host: str = Field(default="127.0.0.1", description="0.0.0.0 in a container")
     port: int = 8003
     kafka_bootstrap: str = "127.0.0.1:9092"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
         default="drop", description="After a crash mid-send: drop (no duplicate) or resend"
     )
     send_batch: int = Field(default=64, ge=1)
+    gauges_every_s: float = Field(
+        default=5.0, gt=0, description="How often consumer lag and the outbox backlog are read"
+    )
     idle_poll_s: float = 0.05
 
     @model_validator(mode="after")

@@ -91,9 +91,11 @@ async def handle_records(deps: Deps, records: tuple[ConsumerRecord[Any, Any], ..
             continue
         site = envelope.partitionkey.split(":", 1)[0]
         items.append((site, envelope.partitionkey, envelope.sequence, _plan_json(p, event_phone)))
-    applied = await deps.store.apply_many(
-        items, deps.settings.ticket_ttl_s, int(time.time() * 1000)
-    )
+    now_ms = int(time.time() * 1000)
+    applied = await deps.store.apply_many(items, deps.settings.ticket_ttl_s, now_ms)
+    recorded_s = time.time()
+    for rec in records:
+        deps.metrics.event_latency.observe(max(0.0, recorded_s - rec.timestamp / 1000))
     queued = sum(a.queued for a in applied)
     for a in applied:
         deps.metrics.events.labels("ticket", "applied" if a.new else "duplicate").inc()

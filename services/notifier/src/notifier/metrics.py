@@ -1,6 +1,6 @@
 """Prometheus metrics of the notifier. Labels never carry a phone number."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (
     0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075,
@@ -51,5 +51,16 @@ class Metrics:
             "From a ticket's call (event time) to the gateway accepting its 'called' SMS",
             ["provider"],
             buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.event_latency = Histogram(
+            "notifier_event_latency_seconds",
+            "From a queue event's Kafka timestamp to its notices recorded in Redis",
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.outbox_backlog = Gauge(
+            "notifier_outbox_backlog",
+            "Notices in the outbox, due now or waiting for a retry",
             registry=registry,
         )

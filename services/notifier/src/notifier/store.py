@@ -113,6 +113,11 @@ class NotifierStore:
     async def sites(self) -> list[str]:
         return sorted(_s(s) for s in await self.redis.smembers(SITES))
 
+    async def backlog(self) -> int:
+        """Notices in every site's outbox (due now or scheduled for a retry)."""
+        sites = await self.sites()
+        return sum([int(await self.redis.zcard(prefix(site) + "due")) for site in sites])
+
     async def forget_idle_site(self, site: str) -> None:
         """Drop a site with nothing due; re-add if a notice slipped in meanwhile."""
         await self.redis.srem(SITES, site)
