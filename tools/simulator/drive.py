@@ -1,0 +1,191 @@
+"""Play a planned day against ticketing's HTTP API: visitors at the kiosk, officers at counters.
+
+Simulated time runs `speed` times faster than real time. The tally counts only what ticketing
+accepted, so a test can compare it with the metrics the services export.
+"""
+
+import asyncio
+import random
+import sys
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from antre_contracts.catalog import Catalog
+from antre_contracts.catalog import Counter as Loket
+
+from tools.simulator.day import SERVICE_MIX, Arrival, DayPlan, service_time_s
+
+
+@dataclass
+class Tally:
+    issued: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(service, priority, channel) → tickets."""
+    with_phone: int = 0
+    calls: Counter[str] = field(default_factory=Counter)
+    recalls: Counter[str] = field(default_factory=Counter)
+    completed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(service, outcome) → tickets."""
+    transfers: Counter[str] = field(default_factory=Counter)
+    """From service → tickets."""
+    errors: Counter[str] = field(default_factory=Counter)
+    """'action status problem' → refusals nobody expected."""
+
+    def outstanding(self) -> int:
+        return sum(self.issued.values()) - sum(self.completed.values())
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "issued": sum(self.issued.values()),
+            "with_phone": self.with_phone,
+            "calls": sum(self.calls.values()),
+            "recalls": sum(self.recalls.values()),
+            "served": sum(n for (_, o), n in self.completed.items() if o == "served"),
+            "no_show": sum(n for (_, o), n in self.completed.items() if o == "no_show"),
+            "transfers": sum(self.transfers.values()),
+            "errors": dict(self.errors),
+        }
+
+
+class SimClock:
+    """Simulated seconds since opening, `speed` times faster than the loop's clock."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self.t0 = asyncio.get_running_loop().time()
+
+    def now_s(self) -> float:
+        return (asyncio.get_running_loop().time() - self.t0) * self.speed
+
+    async def until(self, at_s: float) -> None:
+        await asyncio.sleep(max(0.0, (at_s - self.now_s()) / self.speed))
+
+    async def wait(self, seconds: float) -> None:
+        await asyncio.sleep(seconds / self.speed)
+
+
+@dataclass
+class Day:
+    api: httpx.AsyncClient
+    catalog: Catalog
+    plan: DayPlan
+    clock: SimClock
+    token: str | None = None
+    """One token for every counter (e.g. demo-koordinator); default: each counter's own."""
+    tally: Tally = field(default_factory=Tally)
+    transferred: set[str] = field(default_factory=set)
+    issuing_done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> Tally:
+        """Until every visitor of the day has been served or marked no-show."""
+        counters = [asyncio.create_task(self.officer(c)) for c in self.catalog.counters]
+        await self.visitors()
+        await asyncio.gather(*counters)
+        return self.tally
+
+    async def visitors(self) -> None:
+        pending: set[asyncio.Task[None]] = set()
+        for arrival in self.plan.arrivals:
+            await self.clock.until(arrival.at_s)
+            task = asyncio.create_task(self.issue(arrival))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        await asyncio.gather(*pending)
+        self.issuing_done.set()
+
+    async def issue(self, a: Arrival) -> None:
+        """A visitor takes a ticket (retrying like a kiosk when rate-limited)."""
+        body: dict[str, Any] = {"service_id": a.service_id, "priority": a.priority}
+        body["channel"] = a.channel
+        if a.phone:
+            body["phone"] = a.phone
+        headers = {"Idempotency-Key": uuid.uuid4().hex}
+        for _ in range(30):
+            r = await self.api.post("/api/v1/tickets", json=body, headers=headers)
+            if r.status_code != 429:
+                break
+            await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
+        if r.status_code == 201:
+            self.tally.issued[(a.service_id, a.priority, a.channel)] += 1
+            self.tally.with_phone += a.phone is not None
+        else:
+            self._refused("issue", r)
+
+    async def officer(self, counter: Loket) -> None:
+        """One officer: open, call, serve, break, and close once everyone has been served."""
+        rng = random.Random(self.plan.options.seed * 1000 + counter.number)
+        token = self.token or f"demo-loket-{counter.number:02d}"
+        act = _Actions(self, counter.id, token)
+        breaks = list(self.plan.breaks.get(counter.id, []))
+        await self.clock.until(self.plan.open_at_s[counter.id])
+        await act("open")
+        if (await self.api.get(f"/api/v1/counters/{counter.id}")).json().get("current_ticket"):
+            await act("finish", {"outcome": "served"})  # left over from an interrupted run
+        while True:
+            if breaks and self.clock.now_s() >= breaks[0].at_s:
+                b = breaks.pop(0)
+                await act("break", {"reason": b.reason})
+                await self.clock.until(b.at_s + b.duration_s)
+                await act("open")
+                continue
+            called = await act("call-next", expect=(409,))
+            if called is None:
+                if self.issuing_done.is_set() and self.tally.outstanding() <= 0:
+                    break
+                await self.clock.wait(20)
+                continue
+            await self.serve(act, rng, called)
+        await act("close")
+
+    async def serve(self, act: "_Actions", rng: random.Random, called: dict[str, Any]) -> None:
+        service, ticket = called["service_id"], called["ticket_id"]
+        self.tally.calls[service] += 1
+        opts = self.plan.options
+        if rng.random() < opts.no_show:
+            await self.clock.wait(90)
+            if await act("recall"):
+                self.tally.recalls[service] += 1
+            await self.clock.wait(120)
+            if await act("finish", {"outcome": "no_show"}):
+                self.tally.completed[(service, "no_show")] += 1
+            return
+        await self.clock.wait(rng.uniform(20, 60))  # the visitor walks to the counter
+        await act("start")
+        mean = self.catalog.service_by_id[service].avg_service_minutes
+        await self.clock.wait(service_time_s(rng, mean, opts.service_time_cv))
+        if ticket not in self.transferred and rng.random() < opts.transfer:
+            others = [s for s in SERVICE_MIX if s != service and s in self.catalog.service_by_id]
+            target = rng.choices(others, [SERVICE_MIX[s] for s in others])[0]
+            self.transferred.add(ticket)
+            if await act("transfer", {"service_id": target}):
+                self.tally.transfers[service] += 1
+            return
+        if await act("finish", {"outcome": "served"}):
+            self.tally.completed[(service, "served")] += 1
+
+    def _refused(self, action: str, r: httpx.Response) -> None:
+        problem = r.json().get("type", "") if r.content else ""
+        self.tally.errors[f"{action} {r.status_code} {problem}"] += 1
+        print(f"simulator: {action} refused: {r.status_code} {r.text[:200]}", file=sys.stderr)
+
+
+class _Actions:
+    """POST /api/v1/counters/<id>/<action> as the counter's officer."""
+
+    def __init__(self, day: Day, counter_id: str, token: str) -> None:
+        self.day, self.counter_id = day, counter_id
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    async def __call__(
+        self, action: str, body: dict[str, Any] | None = None, expect: tuple[int, ...] = ()
+    ) -> dict[str, Any] | None:
+        url = f"/api/v1/counters/{self.counter_id}/{action}"
+        r = await self.day.api.post(url, json=body, headers=self.headers)
+        if r.status_code == 200:
+            result: dict[str, Any] = r.json()
+            return result
+        if r.status_code not in expect:
+            self.day._refused(action, r)
+        return None
