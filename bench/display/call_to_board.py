@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import time
@@ -23,6 +24,7 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from redis import asyncio as aioredis
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -31,23 +33,27 @@ from antre_contracts import load_catalog  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
 KAFKA = "127.0.0.1:9092"
-REDIS = "redis://127.0.0.1:6379/0"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 BOSS = {"Authorization": "Bearer demo-koordinator"}
 
 
 # ---- SSE clients (own processes, so the driver's CPU does not delay them) -------------------
 async def _load_clients(url: str, n: int, stop: Any, out: Any) -> None:
+    """Raw sockets, not an HTTP client library: the load must cost the machine little CPU."""
     received = [0]
+    target = httpx.URL(url)
 
     async def one() -> None:
-        async with (
-            httpx.AsyncClient(timeout=None) as http,
-            http.stream("GET", url) as response,
-        ):
-            async for chunk in response.aiter_raw():
-                received[0] += chunk.count(b"event: update")
-                if stop.is_set():
-                    return
+        while True:
+            try:
+                reader, writer = await asyncio.open_connection(target.host, target.port)
+                break
+            except OSError:
+                await asyncio.sleep(0.2)
+        request = f"GET {target.raw_path.decode()} HTTP/1.1\r\nHost: {target.host}\r\n\r\n"
+        writer.write(request.encode())
+        while data := await reader.read(1 << 16):
+            received[0] += data.count(b"event: update")
 
     tasks = [asyncio.create_task(one()) for _ in range(n)]
     await asyncio.to_thread(stop.wait)
@@ -94,7 +100,7 @@ async def _floor(topic: str, rate: float, stop: Any, out: Any, ready: Any) -> No
     )  # fmt: skip
     await producer.start()
     await consumer.start()
-    while not consumer.assignment():  # noqa: ASYNC110 - aiokafka offers no event for this
+    while not consumer.assignment():
         await asyncio.sleep(0.05)
     await consumer.seek_to_end()
     ready.set()
@@ -104,7 +110,20 @@ async def _floor(topic: str, rate: float, stop: Any, out: Any, ready: Any) -> No
         async for record in consumer:
             latencies.append(time.time() - float(record.value))
 
+    writes: list[float] = []
+
+    async def redis_writes() -> None:
+        # The context every write pays on this Redis (shared; appendfsync always).
+        client = aioredis.Redis.from_url(REDIS)
+        key = f"{{{topic}}}:bench:probe"
+        while True:
+            t0 = time.perf_counter()
+            await client.hset(key, "n", t0)
+            writes.append((time.perf_counter() - t0) * 1000)
+            await asyncio.sleep(0.05)
+
     task = asyncio.create_task(consume())
+    writer = asyncio.create_task(redis_writes())
     i = 0
     start = time.monotonic()
     while not stop.is_set():
@@ -113,9 +132,11 @@ async def _floor(topic: str, rate: float, stop: Any, out: Any, ready: Any) -> No
         await producer.send(topic, str(time.time()).encode(), key=str(i % 6).encode())
     await asyncio.sleep(1)
     task.cancel()
+    writer.cancel()
     await producer.stop()
     await consumer.stop()
     out.put(latencies)
+    out.put(("redis_writes", writes))
 
 
 def floor(topic: str, rate: float, stop: Any, out: Any, ready: Any) -> None:
@@ -163,6 +184,12 @@ async def drive(
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -222,17 +249,28 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 p.start()
             probe_ready.wait(30)
             floor_ready.wait(30)
-            await asyncio.sleep(3)  # let all SSE clients connect
-            metrics = (await http.get(f"{display.url}/metrics")).text
-            boards = next(
-                float(line.split()[-1]) for line in metrics.splitlines()
-                if line.startswith("display_boards_connected")
-            )  # fmt: skip
+            boards = 0.0
+            for _ in range(600):  # until every SSE client is connected (at most a minute)
+                metrics = (await http.get(f"{display.url}/metrics")).text
+                boards = next(
+                    float(line.split()[-1]) for line in metrics.splitlines()
+                    if line.startswith("display_boards_connected")
+                )  # fmt: skip
+                if boards >= args.clients + 1:
+                    break
+                await asyncio.sleep(0.1)
+            pids = {"display": display.proc.pid, "ticketing": ticketing.proc.pid}  # type: ignore[union-attr]
+            cpu0 = {name: cpu_s(pid) for name, pid in pids.items()}
+            wall0 = time.monotonic()
             starts, errors = await drive(http, [c.id for c in counters], args.rate, args.seconds)
+            cores = {
+                name: round((cpu_s(pid) - cpu0[name]) / (time.monotonic() - wall0), 2)
+                for name, pid in pids.items()
+            }
             await asyncio.sleep(2)
             rss, hwm = rss_mb(display.proc.pid)  # type: ignore[union-attr]
         stop.set()
-        results = [out.get(timeout=60) for _ in procs]
+        results = [out.get(timeout=60) for _ in range(len(procs) + 1)]
         for p in procs:
             p.join(10)
     finally:
@@ -246,6 +284,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await admin.close()
     arrivals = next(r for r in results if isinstance(r, dict))
     floor_lat = next(r for r in results if isinstance(r, list))
+    redis_ms = next(r[1] for r in results if isinstance(r, tuple))
     load_received = sum(r for r in results if isinstance(r, int))
     latencies = [arrivals[t][0] - t0 for t, t0 in starts.items() if t in arrivals]
     ms = [x * 1000 for x in latencies]
@@ -284,7 +323,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "p50": round(pct(to_board, 50), 2),
             "p99": round(pct(to_board, 99), 2),
         },
+        "context_redis_write_ms": {
+            "p50": round(pct(redis_ms, 50), 2),
+            "p99": round(pct(redis_ms, 99), 2),
+        },
         "p50_over_floor": round(pct(ms, 50) / max(pct(floor_ms, 50), 1e-6), 2),
+        "cpu_cores_used_during_calls": cores,
+        "machine": {"cpus": os.cpu_count(), "loadavg_after": os.getloadavg()},
         "display_rss_mb": round(rss, 1),
         "display_peak_rss_mb": round(hwm, 1),
     }
@@ -294,7 +339,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--clients", type=int, default=100, help="SSE load clients")
-    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--client-procs", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--port-base", type=int, default=18100)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.json")
