@@ -19,7 +19,7 @@ DEFAULT = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
 def render(catalog_path: Path = DEFAULT) -> str:
     catalog = load_catalog(catalog_path)
     lines = [
-        f"# Generated from {catalog_path.relative_to(REPO)} by deploy/prometheus/service_levels.py;",
+        f"# Generated from {catalog_path.relative_to(REPO)} by deploy/prometheus/service_levels.py",
         "# do not edit: change service_level_minutes in the catalog and run the script again.",
         "groups:",
         "  - name: antre-service-levels",

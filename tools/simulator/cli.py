@@ -1,0 +1,70 @@
+"""Command line: play a simulated MPP day against a running ticketing service."""
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+from antre_contracts import load_catalog
+
+from tools.simulator.day import Options, plan_day
+from tools.simulator.drive import Day, SimClock, Tally
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m tools.simulator", description=__doc__)
+    p.add_argument("--url", default="http://127.0.0.1:8001", help="ticketing's base URL")
+    p.add_argument("--catalog", type=Path, default=REPO / "deploy/catalog/mpp-kutai-timur.toml")
+    p.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second")
+    p.add_argument("--visitors", type=int, default=Options.visitors, help="expected in a day")
+    p.add_argument("--hours", type=float, default=Options.hours, help="opening to closing")
+    p.add_argument("--opens", default="08:00", help="opening time, for the progress lines")
+    p.add_argument("--seed", type=int, default=Options.seed)
+    p.add_argument("--no-show", type=float, default=Options.no_show, help="share of visitors")
+    p.add_argument("--transfer", type=float, default=Options.transfer, help="share of visitors")
+    p.add_argument("--phone-share", type=float, default=Options.phone_share)
+    p.add_argument("--token", default=None, help="one officer token for all counters")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    return p.parse_args(argv)
+
+
+async def simulate(args: argparse.Namespace) -> Tally:
+    catalog = load_catalog(args.catalog)
+    options = Options(
+        visitors=args.visitors, hours=args.hours, phone_share=args.phone_share,
+        no_show=args.no_show, transfer=args.transfer, seed=args.seed,
+    )  # fmt: skip
+    plan = plan_day(catalog, options)
+    async with httpx.AsyncClient(base_url=args.url, timeout=30) as api:
+        day = Day(api, catalog, plan, SimClock(args.speed), token=args.token)
+        progress = None if args.quiet else asyncio.create_task(report(day, args.opens))
+        try:
+            return await day.run()
+        finally:
+            if progress:
+                progress.cancel()
+
+
+async def report(day: Day, opens: str) -> None:
+    """A progress line every simulated half hour."""
+    start = datetime.strptime(opens, "%H:%M")
+    while True:
+        await day.clock.wait(1800)
+        at = (start + timedelta(seconds=day.clock.now_s())).strftime("%H.%M")
+        s = day.tally.summary()
+        print(
+            f"{at}  issued {s['issued']}  called {s['calls']}  served {s['served']}"
+            f"  no-show {s['no_show']}  transferred {s['transfers']}",
+            file=sys.stderr,
+        )
+
+
+def main() -> None:
+    args = parse()
+    tally = asyncio.run(simulate(args))
+    print(json.dumps(tally.summary(), indent=2))
