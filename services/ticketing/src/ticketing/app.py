@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import redis.asyncio as aioredis
 from antre_contracts import PhoneCipher, load_catalog
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from ticketing import metrics, web
 from ticketing.api import catalog, counters, ops, problems, tickets
@@ -64,6 +65,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     for module in (tickets, counters, catalog, ops, web):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # pages and the catalog on hall Wi-Fi
     return app
 
 

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     enforce_hours: bool = True
     """Refuse tickets outside opening hours; `make up` turns it off for round-the-clock demos."""
     phone_key: str = DEV_PHONE_KEY
+    public_url: str | None = None
+    """Where visitors' phones reach ticketing (the QR code on a ticket); default: as requested."""
     max_body_bytes: int = 8192
     relay_batch: int = 500
     relay_linger_ms: int = 2

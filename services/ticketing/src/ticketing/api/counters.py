@@ -15,6 +15,7 @@ from ticketing.api.schemas import (
     FinishRequest,
     TransferRequest,
 )
+from ticketing.api.tickets import ticket_view
 from ticketing.store.queues import QueueError
 from ticketing.texts import STATE_LABELS, STATUS_LABELS
 
@@ -46,10 +47,7 @@ async def _run(
 async def read_counter(counter: CounterDep, rt: RuntimeDep) -> dict[str, Any]:
     """The counter's state and its current ticket."""
     raw = await rt.store.counter(counter.id)
-    ticket = None
-    if raw.get("ticket"):
-        ticket = await rt.store.ticket(raw["ticket"])
-        ticket.pop("phone", None)
+    ticket = await ticket_view(rt, raw["ticket"]) if raw.get("ticket") else None
     return {
         "counter_id": counter.id,
         "number": counter.number,
@@ -58,8 +56,14 @@ async def read_counter(counter: CounterDep, rt: RuntimeDep) -> dict[str, Any]:
         "services": counter.services,
         "state": raw.get("state", "closed"),
         "reason": raw.get("reason") or None,
-        "current_ticket": ticket,
+        "current_ticket": ticket.model_dump(mode="json") if ticket else None,
     }
+
+
+@router.get("/{counter_id}/session")
+async def read_session(counter: CounterDep, officer: OfficerDep) -> dict[str, str]:
+    """Check an officer's token for this counter at sign-in (a 401/403 problem otherwise)."""
+    return {"counter_id": counter.id, "officer_id": officer.id, "officer_name": officer.name}
 
 
 @router.post("/{counter_id}/call-next", response_model=ActionOut)

@@ -1,7 +1,7 @@
 """Public ticket routes: issue a ticket (kiosk, web), read a ticket and a queue."""
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import orjson
@@ -28,6 +28,10 @@ def service_of(rt: RuntimeDep, service_id: str) -> Service:
 def ticket_out(rt: RuntimeDep, raw: dict[str, Any], service: Service) -> TicketOut:
     wait = raw.get("estimated_wait_s")
     at = raw.get("issued_at")
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    if at is not None:
+        at = at.astimezone(rt.catalog.site.tz)  # the site's time, as the pages show it
     counter = rt.catalog.counter_by_id.get(raw.get("counter") or "")
     return TicketOut(
         ticket_id=raw["ticket_id"],
@@ -105,6 +109,11 @@ async def issue_ticket(
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
 async def read_ticket(ticket_id: str, rt: RuntimeDep) -> TicketOut:
     """A ticket's status, people ahead and estimate (or the counter that called it)."""
+    return await ticket_view(rt, ticket_id)
+
+
+async def ticket_view(rt: RuntimeDep, ticket_id: str) -> TicketOut:
+    """The public view of a stored ticket (its phone never leaves Redis)."""
     try:
         raw = await rt.store.ticket(ticket_id)
     except QueueError:
@@ -118,7 +127,7 @@ async def read_ticket(ticket_id: str, rt: RuntimeDep) -> TicketOut:
         priority=raw["prio"],
         status=status,
         call_count=int(raw.get("calls", 0)) or None,
-        issued_at=datetime.fromtimestamp(int(raw["issued"]) / 1000).astimezone(),
+        issued_at=datetime.fromtimestamp(int(raw["issued"]) / 1000, UTC),
     )
     return ticket_out(rt, raw, rt.catalog.service_by_id[raw["svc"]])
 

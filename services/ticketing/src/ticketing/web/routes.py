@@ -9,7 +9,7 @@ import segno
 from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.responses import HTMLResponse
 
-from ticketing.api.deps import CounterDep, OfficerDep, RuntimeDep
+from ticketing.api.deps import CounterDep, RuntimeDep
 from ticketing.api.problems import Problem
 from ticketing.web import texts
 from ticketing.web.assets import assets, template, url
@@ -55,7 +55,12 @@ async def ticket_status(ticket_id: TicketId, rt: RuntimeDep) -> HTMLResponse:
 @router.get("/t/{ticket_id}/qr.svg")
 async def ticket_qr(ticket_id: TicketId, request: Request) -> Response:
     """The QR code of the ticket's status page, as SVG (drawn here: no script library)."""
-    target = str(request.url_for("ticket_status", ticket_id=ticket_id))
+    public = request.app.state.settings.public_url
+    target = (
+        f"{public.rstrip('/')}/t/{ticket_id}"
+        if public
+        else str(request.url_for("ticket_status", ticket_id=ticket_id))
+    )
     buf = io.BytesIO()
     segno.make(target, error="m").save(
         buf, kind="svg", border=2, omitsize=True, xmldecl=False, dark="#000"
@@ -73,12 +78,6 @@ async def console(counter: CounterDep, rt: RuntimeDep) -> HTMLResponse:
         "texts": texts.for_page("console"),
     }
     return _page("console", f"{counter.name} — {texts.CONSOLE['title']}", config)
-
-
-@router.get("/counter/{counter_id}/session")
-async def console_session(counter: CounterDep, officer: OfficerDep) -> dict[str, str]:
-    """Check an officer's token for this counter at sign-in (401/403 problem otherwise)."""
-    return {"counter_id": counter.id, "officer_id": officer.id, "officer_name": officer.name}
 
 
 @router.get("/web/{name}", include_in_schema=False)

@@ -60,7 +60,7 @@
   }
 
   async function signIn(candidate) {
-    const res = await api(`/counter/${encodeURIComponent(counter.id)}/session`, { token: candidate });
+    const res = await api(`/api/v1/counters/${encodeURIComponent(counter.id)}/session`, { token: candidate });
     if (!res.ok) { signedOut(res.data.detail); return; }
     token = candidate;
     sessionStorage.setItem(TOKEN_KEY, token);

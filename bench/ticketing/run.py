@@ -1,0 +1,273 @@
+"""Ticketing benchmark: issue throughput with Kafka acks, call-next latency, RSS, and the floor.
+
+    uv run python bench/ticketing/run.py [--seconds 10] [--connections 64] [--counters 50]
+
+One run on this machine with everything local (real Kafka, real Redis, ticketing as a process
+with one web worker). Writes bench/ticketing/results.md and results.json.
+
+- issue rate: POST /api/v1/tickets on keep-alive connections for --seconds; the rate counts
+  the tickets whose events Kafka acknowledged: issued ÷ (first request → outbox empty).
+- call-next latency: --counters counters open, one officer per counter pressing call-next
+  then finish in a loop, all at once; the latency of each call-next request.
+- RSS: the ticketing process, current and peak (VmHWM).
+- floor: the same Redis function and the same relay to Kafka, driven in-process without HTTP
+  and without the service, at the same concurrency.
+"""
+
+import argparse
+import asyncio
+import json
+import platform
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from antre_contracts import load_catalog  # noqa: E402
+from ticketing.config import Settings  # noqa: E402
+from ticketing.domain.clock import SystemClock  # noqa: E402
+from ticketing.kafka import KafkaLink  # noqa: E402
+from ticketing.relay import OutboxRelay  # noqa: E402
+from ticketing.store.queues import QueueStore  # noqa: E402
+
+from bench.support.http import Conn, percentile, rss_mb  # noqa: E402
+from tests.support.processes import ServiceProcess  # noqa: E402
+
+KAFKA, REDIS = "127.0.0.1:9092", "redis://127.0.0.1:6379/0"
+CATALOG = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
+TOKEN = "demo-koordinator"
+PORT = 18011
+
+
+def bench_catalog(counters: int, path: Path) -> Path:
+    """The shipped catalog with `counters` counters sharing its services."""
+    text = CATALOG.read_text().split("[[counters]]")[0]
+    services = [s.id for s in load_catalog(CATALOG).services]
+    ids = []
+    for i in range(1, counters + 1):
+        mine = [services[i % len(services)], services[(i + 5) % len(services)]]
+        ids.append(f"loket-{i}")
+        text += (
+            f'[[counters]]\nid = "loket-{i}"\nnumber = {i}\nname = "Loket {i}"\nzone = "a"\n'
+            f'services = ["{mine[0]}", "{mine[1]}"]\n\n'
+        )
+    import hashlib
+
+    text += (
+        '[[officers]]\nid = "koordinator"\nname = "Koordinator"\n'
+        f"counters = {json.dumps(ids)}\n"
+        f'token_sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"\n'
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+async def new_topic(admin: AIOKafkaAdminClient, name: str) -> str:
+    topic = f"bench.{uuid.uuid4().hex[:8]}.{name}"
+    await admin.create_topics([NewTopic(topic, 6, 1)])
+    return topic
+
+
+async def wait_drained(redis: aioredis.Redis, outbox: str) -> float:
+    while await redis.xlen(outbox) > 0:
+        await asyncio.sleep(0.005)
+    return time.perf_counter()
+
+
+async def issue_load(
+    connections: int, seconds: float, services: list[str], pid: int
+) -> tuple[int, float, float]:
+    """(tickets issued, start time, peak RSS MB seen) over `seconds` of keep-alive POSTs."""
+    conns = [await Conn("127.0.0.1", PORT).open() for _ in range(connections)]
+    issued, peak = 0, 0.0
+    start = time.perf_counter()
+    end = start + seconds
+
+    async def worker(conn: Conn, rng: random.Random) -> None:
+        nonlocal issued
+        while time.perf_counter() < end:
+            body = {"service_id": rng.choice(services), "priority": "regular"}
+            status, text = await conn.request("POST", "/api/v1/tickets", body)
+            if status != 201:
+                raise RuntimeError(f"issue refused: {status} {text[:200]!r}")
+            issued += 1
+
+    async def sample_rss() -> None:
+        nonlocal peak
+        while time.perf_counter() < end:
+            peak = max(peak, rss_mb(pid)[0])
+            await asyncio.sleep(0.5)
+
+    await asyncio.gather(
+        *(worker(c, random.Random(i)) for i, c in enumerate(conns)), sample_rss()
+    )
+    for c in conns:
+        await c.close()
+    return issued, start, peak
+
+
+async def call_next_load(counters: int, seconds: float) -> list[float]:
+    """Latencies (ms) of call-next with `counters` officers pressing at once."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    conns = [await Conn("127.0.0.1", PORT).open() for _ in range(counters)]
+    for i, c in enumerate(conns, start=1):
+        status, text = await c.request("POST", f"/api/v1/counters/loket-{i}/open", None, auth)
+        assert status == 200, text
+    latencies: list[float] = []
+    end = time.perf_counter() + seconds
+
+    async def officer(i: int, conn: Conn) -> None:
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            status, text = await conn.request(
+                "POST", f"/api/v1/counters/loket-{i}/call-next", None, auth
+            )
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if status != 200:
+                raise RuntimeError(f"call-next refused: {status} {text[:200]!r}")
+            status, text = await conn.request(
+                "POST", f"/api/v1/counters/loket-{i}/finish", None, auth
+            )
+            assert status == 200, text
+
+    await asyncio.gather(*(officer(i, c) for i, c in enumerate(conns, start=1)))
+    for c in conns:
+        await c.close()
+    return latencies
+
+
+async def floor(topic: str, connections: int, seconds: float, services: list[str]) -> float:
+    """Issued-and-acked per second through the same Redis function and relay, without HTTP."""
+    catalog = load_catalog(CATALOG)
+    redis = aioredis.Redis.from_url(REDIS, socket_timeout=5)
+    site = "bf" + uuid.uuid4().hex[:8]
+    store = QueueStore(redis, catalog, site, SystemClock())
+    await store.load()
+    kafka = KafkaLink(Settings(topic=topic, kafka_bootstrap=KAFKA, redis_url=REDIS))
+    kafka.start()
+    await kafka.connected.wait()
+    relay = OutboxRelay(redis, store.outbox, kafka.publish)
+    relay.start()
+    issued = 0
+    start = time.perf_counter()
+    end = start + seconds
+
+    async def worker(rng: random.Random) -> None:
+        nonlocal issued
+        while time.perf_counter() < end:
+            await store.issue(store.call(), rng.choice(services), "regular", "kiosk", None, None)
+            issued += 1
+
+    await asyncio.gather(*(worker(random.Random(i)) for i in range(connections)))
+    done = await wait_drained(redis, store.outbox)
+    await relay.stop()
+    await kafka.stop()
+    await redis.aclose()
+    return issued / (done - start)
+
+
+async def main(args: argparse.Namespace) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    topic, floor_topic = await new_topic(admin, "queue.events"), await new_topic(admin, "floor")
+    # Services without a daily quota, so the load is never refused.
+    services = [s.id for s in load_catalog(CATALOG).services if s.daily_quota is None]
+    site = "bt" + uuid.uuid4().hex[:8]
+    catalog = bench_catalog(args.counters, REPO / "var" / "bench" / "catalog.toml")
+    env = {
+        "TICKETING_SITE_ID": site, "TICKETING_TOPIC": topic, "TICKETING_PORT": str(PORT),
+        "TICKETING_CATALOG_PATH": str(catalog), "TICKETING_ENFORCE_HOURS": "false",
+        "TICKETING_ISSUE_RATE_PER_MINUTE": "100000000",
+    }
+    redis = aioredis.Redis.from_url(REDIS)
+    outbox = f"{{{site}}}:tk:outbox"
+    with ServiceProcess("ticketing", PORT, env) as svc:
+        assert svc.proc is not None
+        pid = svc.proc.pid
+        await issue_load(8, 1.0, services, pid)  # warm-up
+        await wait_drained(redis, outbox)
+        issued, start, peak_issue = await issue_load(args.connections, args.seconds, services, pid)
+        http_done = time.perf_counter()
+        acked = await wait_drained(redis, outbox)
+        latencies = await call_next_load(args.counters, args.seconds)
+        rss_now, rss_peak = rss_mb(pid)
+    floor_rate = await floor(floor_topic, args.connections, args.seconds, services)
+    await admin.delete_topics([topic, floor_topic])
+    await admin.close()
+    await redis.aclose()
+
+    rate = issued / (acked - start)
+    results = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {platform.machine()}, 2 cores",
+        "seconds": args.seconds, "connections": args.connections, "counters": args.counters,
+        "tickets_issued": issued,
+        "issue_rate_http_per_s": round(issued / (http_done - start)),
+        "issue_rate_acked_per_s": round(rate),
+        "floor_rate_acked_per_s": round(floor_rate),
+        "share_of_floor": round(rate / floor_rate, 3),
+        "call_next_requests": len(latencies),
+        "call_next_p50_ms": round(percentile(latencies, 50), 2),
+        "call_next_p99_ms": round(percentile(latencies, 99), 2),
+        "rss_mb_during_issue_peak": round(peak_issue, 1),
+        "rss_mb_end": round(rss_now, 1), "rss_mb_peak_vmhwm": round(rss_peak, 1),
+    }
+    write(results, args)
+
+
+def write(r: dict[str, object], args: argparse.Namespace) -> None:
+    here = Path(__file__).parent
+    (here / "results.json").write_text(json.dumps(r, indent=2) + "\n")
+    ok = {
+        "rate": r["issue_rate_acked_per_s"] >= 2000,  # type: ignore[operator]
+        "share": r["share_of_floor"] >= 0.5,  # type: ignore[operator]
+        "p99": r["call_next_p99_ms"] <= 20,  # type: ignore[operator]
+        "rss": r["rss_mb_peak_vmhwm"] <= 150,  # type: ignore[operator]
+    }
+    mark = {True: "met", False: "**missed**"}
+    cmd = (
+        f"uv run python bench/ticketing/run.py --seconds {args.seconds:g} "
+        f"--connections {args.connections} --counters {args.counters}"
+    )
+    (here / "results.md").write_text(f"""# Ticketing benchmark
+
+Command: `{cmd}`
+Run: {r["when"]} on {r["machine"]}; real Kafka 4.4 and Redis 7 on 127.0.0.1, ticketing as one
+process (one uvicorn worker), load from one asyncio process on keep-alive connections.
+
+| measure | result | target | |
+|---|---|---|---|
+| tickets issued through HTTP, events acked by Kafka | {r["issue_rate_acked_per_s"]:,}/s ({r["tickets_issued"]:,} tickets) | ≥ 2,000/s | {mark[ok["rate"]]} |
+| (HTTP answers alone, before the outbox drained) | {r["issue_rate_http_per_s"]:,}/s | — | |
+| floor: same Redis function + relay to Kafka, no HTTP, no service | {r["floor_rate_acked_per_s"]:,}/s | — | |
+| share of the floor | {r["share_of_floor"]:.0%} | ≥ 50% | {mark[ok["share"]]} |
+| call-next latency p50, {r["counters"]} counters pressing at once | {r["call_next_p50_ms"]} ms | — | |
+| call-next latency p99 ({r["call_next_requests"]:,} calls) | {r["call_next_p99_ms"]} ms | ≤ 20 ms | {mark[ok["p99"]]} |
+| ticketing RSS: peak while issuing / at the end / VmHWM | {r["rss_mb_during_issue_peak"]} / {r["rss_mb_end"]} / {r["rss_mb_peak_vmhwm"]} MB | ≤ 150 MB | {mark[ok["rss"]]} |
+
+Each counter's officer presses call-next then finish in a closed loop, so {r["counters"]}
+call-next requests are in flight at once (the finish requests interleave with them).
+""")
+    print((here / "results.md").read_text())
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--counters", type=int, default=50)
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(main(parser.parse_args()))
