@@ -21,7 +21,7 @@ def panel(
     w: int = 12, h: int = 8, desc: str = "",
 ) -> dict[str, Any]:  # fmt: skip
     """A panel; each expr is a query or (query, legend)."""
-    targets = []
+    targets: list[dict[str, Any]] = []
     for i, e in enumerate(exprs):
         expr, legend = (e, "") if isinstance(e, str) else e
         targets.append(
