@@ -228,8 +228,10 @@ async def test_prometheus_scrapes_every_service_and_counts_a_simulated_day_exact
     assert len(partitions) == 6
 
     # FastStream's middleware, named after the service.
+    # Ticketing's relay publishes with aiokafka's producer directly (FastStream's publish path was
+    # too slow for it), so its publishing shows in its own relay counter.
+    assert await prom.query("sum(antre_outbox_events_relayed_total) > 0")
     for app, metric in (
-        ("ticketing", "faststream_published_messages_total"),
         ("display", "faststream_received_messages_total"),
         ("notifier", "faststream_received_messages_total"),
     ):
