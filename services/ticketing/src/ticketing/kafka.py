@@ -1,40 +1,48 @@
-"""Ticketing's side of Kafka: one broker, one documented publisher, started with retries."""
+"""Ticketing's side of Kafka: the relay's producer, and the documented publisher for AsyncAPI.
+
+The relay sends with aiokafka's producer directly: FastStream's publish path cost about 290 µs
+a message here against 34 µs for the producer's own send (measured with 5,000 sends), and
+the relay sends every event. The FastStream broker still describes what ticketing publishes
+(AsyncAPI); it never connects.
+"""
 
 import asyncio
 import contextlib
 import logging
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from antre_contracts.envelope import QueueEventDoc
 from faststream.kafka import KafkaBroker
-from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from prometheus_client import REGISTRY
 
+from ticketing import metrics
 from ticketing.config import Settings
 
 log = logging.getLogger(__name__)
+HEADERS = [("content-type", b"application/cloudevents+json")]
+
+
+def documented_broker(settings: Settings) -> KafkaBroker:
+    """A broker that is never started: it only renders the AsyncAPI document."""
+    broker = KafkaBroker(settings.kafka_bootstrap, logger=None)
+    broker.publisher(
+        settings.topic,
+        title=f"{settings.topic}:publish",
+        description="Every queue and counter change, keyed by queue, in order per queue.",
+        schema=QueueEventDoc,
+    )
+    return broker
 
 
 class KafkaLink:
-    """Publishes outbox entries; connects in the background: ticketing runs while Kafka is down."""
+    """The idempotent acks=all producer; connects in the background so ticketing runs while
+    Kafka is down."""
 
     def __init__(self, settings: Settings) -> None:
-        self.broker = KafkaBroker(
-            settings.kafka_bootstrap,
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=settings.relay_linger_ms,
-            request_timeout_ms=10_000,
-            client_id="ticketing",
-            middlewares=[KafkaPrometheusMiddleware(registry=REGISTRY, app_name="ticketing")],
-            logger=None,
-        )
-        self.publisher = self.broker.publisher(
-            settings.topic,
-            title="antre.queue.events:publish",
-            description="Every queue and counter change, keyed by queue, in order per queue.",
-            schema=QueueEventDoc,
-        )
+        self.settings = settings
+        self.topic = settings.topic
+        self.broker = documented_broker(settings)
+        self.producer: AIOKafkaProducer | None = None
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -44,39 +52,48 @@ class KafkaLink:
     async def _connect(self) -> None:
         delay = 0.2
         while True:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.settings.kafka_bootstrap,
+                client_id="ticketing",
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=self.settings.relay_linger_ms,
+                request_timeout_ms=10_000,
+            )
             try:
-                await self.broker.start()
+                await producer.start()
+                self.producer = producer
                 self.connected.set()
                 return
             except Exception as exc:
                 log.warning("Kafka not reachable (%s); retrying in %.1fs", exc, delay)
                 with contextlib.suppress(Exception):
-                    await self.broker.stop()
+                    await producer.stop()
                 await asyncio.sleep(delay)
                 delay = min(5.0, delay * 2)
 
     async def publish(self, key: bytes, value: bytes) -> "asyncio.Future[Any]":
         """Hand one event to the producer; the future resolves when the broker acked it."""
-        if not self.connected.is_set():
+        if self.producer is None:
             raise ConnectionError("not connected to Kafka yet")
-        future: asyncio.Future[Any] = await self.publisher.publish(
-            value,
-            key=key,
-            no_confirm=True,
-            headers={"content-type": "application/cloudevents+json"},
+        future: asyncio.Future[Any] = await self.producer.send(
+            self.topic, value, key=key, headers=HEADERS
         )
+        metrics.EVENTS_SENT.inc()
         return future
 
     async def reachable(self) -> bool:
-        if not self.connected.is_set():
+        if self.producer is None:
             return False
         with contextlib.suppress(Exception):
-            return bool(await asyncio.wait_for(self.broker.ping(timeout=1.0), 1.5))
+            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 1.5)
+            return True
         return False
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.wait({self._task}, timeout=2.0)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.broker.stop(), 5.0)
+        if self.producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.producer.stop(), 5.0)

@@ -28,6 +28,7 @@ SERVICE_TIME = Histogram(
 QUEUE_LENGTH = Gauge("antre_queue_length", "Tickets waiting now", ["service"])
 OPEN_COUNTERS = Gauge("antre_open_counters", "Counters open for a service now", ["service"])
 OUTBOX_BACKLOG = Gauge("antre_outbox_backlog", "Events in the outbox not yet acked by Kafka")
+EVENTS_SENT = Counter("antre_outbox_events_sent_total", "Events handed to the Kafka producer")
 EVENTS_RELAYED = Counter("antre_outbox_events_relayed_total", "Events acked by Kafka")
 RELAY_ERRORS = Counter("antre_outbox_relay_errors_total", "Relay rounds that failed")
 REFUSALS = Counter("antre_refusals_total", "Requests refused, by problem type", ["problem"])

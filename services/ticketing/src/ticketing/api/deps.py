@@ -2,14 +2,17 @@
 
 import hashlib
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from antre_contracts import Catalog
 from antre_contracts.catalog import Counter, Officer
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel, ValidationError
 
-from ticketing.api.problems import Problem
+from ticketing.api.problems import Problem, invalid_body
 from ticketing.store.queues import QueueStore
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -44,6 +47,11 @@ def officer_at(
     counter: CounterDep, rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None
 ) -> Officer:
     """The officer behind the bearer token, if assigned to this counter."""
+    return signed_in(rt, counter, authorization)
+
+
+def signed_in(rt: Runtime, counter: Counter, authorization: str | None) -> Officer:
+    """The officer behind an `Authorization: Bearer` value, if assigned to this counter."""
     bearer = {"WWW-Authenticate": 'Bearer realm="antre"'}
     if not authorization:
         raise Problem("missing_token", headers=bearer)
@@ -59,3 +67,25 @@ def officer_at(
 
 
 OfficerDep = Annotated[Officer, Depends(officer_at)]
+
+
+async def body_of(request: Request, model: type[M]) -> M:
+    """Parse a JSON body by hand: the hot routes skip FastAPI's dependency solving (a third of
+    their time here); an empty body means the model's defaults."""
+    raw = await request.body()
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        raise invalid_body(exc.errors()) from None
+
+
+def body_doc(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
+    """OpenAPI for a body parsed with body_of (FastAPI cannot see it)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    content = {"application/json": {"schema": schema}}
+    return {"requestBody": {"content": content, "required": required}}
+
+
+def json_response(model: BaseModel, status: int = 200, **headers: str) -> Response:
+    return Response(model.model_dump_json(), status, headers, media_type="application/json")

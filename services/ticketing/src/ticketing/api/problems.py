@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every refusal names its rule and tells the person what to do."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,8 +43,13 @@ def problem_response(problem: Problem, instance: str) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=problem.headers)
 
 
-def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
-    errors = exc.errors()
+def invalid_body(errors: Sequence[Any]) -> Problem:
+    """The problem for a body pydantic refused: malformed JSON, or which fields are wrong."""
+    code, message = _validation_message(errors)
+    return Problem(code, errors=message, error=message)
+
+
+def _validation_message(errors: Sequence[Any]) -> tuple[str, str]:
     if any(e.get("type") == "json_invalid" for e in errors):
         return "malformed_body", str(errors[0].get("ctx", {}).get("error", "JSON tidak valid"))
     parts = []
@@ -62,8 +68,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        code, message = _validation_message(exc)
-        return problem_response(Problem(code, errors=message, error=message), request.url.path)
+        return problem_response(invalid_body(exc.errors()), request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,14 +2,14 @@
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
 from antre_contracts.catalog import Service
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from ticketing import metrics
-from ticketing.api.deps import RuntimeDep
+from ticketing.api.deps import RuntimeDep, body_doc, body_of, json_response, runtime
 from ticketing.api.problems import Problem
 from ticketing.api.schemas import IssueRequest, TicketOut
 from ticketing.domain.rules import hours_refusal, normalise_phone
@@ -58,15 +58,28 @@ def _call_at(rt: RuntimeDep, wait_s: int | None) -> datetime | None:
     return (rt.store.clock.now() + timedelta(seconds=wait_s)).astimezone(rt.catalog.site.tz)
 
 
-@router.post("/tickets", status_code=201, response_model=TicketOut)
-async def issue_ticket(
-    body: IssueRequest,
-    request: Request,
-    response: Response,
-    rt: RuntimeDep,
-    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
-) -> TicketOut:
+IDEMPOTENCY_DOC = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "The same key returns the same ticket and emits one event",
+}
+
+
+@router.post(
+    "/tickets",
+    status_code=201,
+    response_model=TicketOut,
+    openapi_extra={**body_doc(IssueRequest), "parameters": [IDEMPOTENCY_DOC]},
+)
+async def issue_ticket(request: Request) -> Response:
     """Issue a ticket; with an Idempotency-Key, a repeat returns the same ticket."""
+    rt = runtime(request)
+    body = await body_of(request, IssueRequest)
+    idempotency_key = request.headers.get("idempotency-key")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 255:
+        raise Problem("validation_error", errors="Idempotency-Key: 1 sampai 255 karakter")
     service = service_of(rt, body.service_id)
     request.app.state.rate_limit.check(request.client.host if request.client else "-")
     call = rt.store.call("idem:" + _sha(idempotency_key) if idempotency_key else None)
@@ -102,8 +115,8 @@ async def issue_ticket(
         metrics.TICKETS_ISSUED.labels(
             service.agency, service.id, body.priority.value, body.channel
         ).inc()
-    response.headers["Location"] = f"/api/v1/tickets/{raw['ticket_id']}"
-    return ticket_out(rt, {**raw, "priority": body.priority.value}, service)
+    out = ticket_out(rt, {**raw, "priority": body.priority.value}, service)
+    return json_response(out, 201, Location=f"/api/v1/tickets/{raw['ticket_id']}")
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
