@@ -14,8 +14,10 @@ install: ## Install what is missing: uv and the Python workspace, system package
 infra: install ## Start Kafka, Redis and Kannel (idempotent)
 	@bash deploy/local/infra.sh up kafka redis kannel
 
-up: infra ## Start the whole local system in the background and print its URLs
+up: infra ## Start the whole local system in the background and print its URLs (SIM=60 plays a day)
 	@bash deploy/local/services.sh up
+	@bash deploy/local/infra.sh up prometheus
+	@if [ -n "$(SIM)" ]; then nohup $(UV) run --frozen python -m tools.simulator --speed $(SIM) >var/log/simulator.log 2>&1 & echo "  Simulator (speed $(SIM)) -> var/log/simulator.log"; fi
 	@echo
 	@echo "Antre is running:"
 	@echo "  Kiosk             http://127.0.0.1:8001/kiosk"
@@ -24,9 +26,11 @@ up: infra ## Start the whole local system in the background and print its URLs
 	@echo "  Hall board        http://127.0.0.1:8002/board"
 	@echo "  Notifier          http://127.0.0.1:8003/metrics"
 	@echo "  Kannel sendsms    http://127.0.0.1:13013   (SMS land in var/log/fakesmsc.log)"
+	@echo "  Prometheus        http://127.0.0.1:9090"
 	@echo "Stop with: make down"
 
 down: ## Stop the services and the infrastructure
+	@pkill -f "python -m tools.simulator" || true
 	@bash deploy/local/services.sh down
 	@bash deploy/local/infra.sh down
 
@@ -37,9 +41,12 @@ status: ## What runs, and is it ready
 test: infra ## Run every test (unit, integration, e2e) against the real local infrastructure
 	@uv run --frozen pytest
 
+sim: ## Play a simulated MPP day against the running system (SPEED=60: one hour a minute)
+	@$(UV) run --frozen python -m tools.simulator --speed $(or $(SPEED),60)
+
 lint: ## ruff and mypy
 	@uv run --frozen ruff check .
 	@uv run --frozen ruff format --check .
-	@uv run --frozen mypy libs/contracts/src services/*/src
+	@uv run --frozen mypy libs/contracts/src services/*/src tools/simulator deploy/grafana/build.py deploy/prometheus/service_levels.py
 
-.PHONY: help install infra up down status test lint
+.PHONY: help install infra up down status sim test lint

@@ -5,7 +5,6 @@ is asserted through Prometheus's HTTP API, as ops staff and Grafana would see it
 import asyncio
 import json
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -18,9 +17,6 @@ from tests.support.processes import LOGS, REPO, ServiceProcess
 
 # The simulator is a script package at the repo root (tools/), not an installed package; until
 # pytest's `pythonpath = ["."]` is set in pyproject.toml, put the root on the path here.
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
 from tools.simulator.cli import parse, simulate
 from tools.simulator.drive import Tally
 

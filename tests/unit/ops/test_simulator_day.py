@@ -1,16 +1,13 @@
 """The simulated day's model: a morning peak, realistic service times, breaks in shifts."""
 
 import statistics
-import sys
 from pathlib import Path
 
 from antre_contracts import load_catalog
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:  # tools/ is a script package at the root (see tests/e2e/test_ops_*)
-    sys.path.insert(0, str(REPO))
+from tools.simulator.day import Options, plan_day, rate_weight, service_time_s
 
-from tools.simulator.day import Options, plan_day, rate_weight, service_time_s  # noqa: E402
+REPO = Path(__file__).resolve().parents[3]
 
 CATALOG = load_catalog(REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml")
 
