@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 from antre_contracts.catalog import load_catalog
+from antre_contracts.lag import LagProbe
 from antre_contracts.phone import PhoneCipher
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -22,7 +23,6 @@ from prometheus_client import CollectorRegistry
 from notifier.config import Settings
 from notifier.gateways import build_gateway
 from notifier.handlers import Deps, build_router, dead_letter_headers
-from notifier.lag import LagProbe
 from notifier.metrics import Metrics
 from notifier.notices import Rules
 from notifier.routes import router

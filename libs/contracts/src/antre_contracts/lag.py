@@ -2,8 +2,8 @@
 
 FastStream's middleware has no lag metric, and lag is what tells ops staff that SMS (or a
 board) fall behind. The probe asks the broker itself, so it is right whatever the consumer is
-doing, and it needs nothing from the service but its group and topics. Self-contained on
-purpose: the display uses the same module.
+doing, and it needs nothing from the service but its group and topics. It sits in the
+contracts package because both consumers (display, notifier) export it the same way.
 """
 
 import asyncio
