@@ -67,24 +67,39 @@ def load_clients(url: str, n: int, stop: Any, out: Any) -> None:
 
 
 async def _probe(url: str, stop: Any, out: Any, ready: Any) -> None:
+    """One board, as a browser would be: on a drop it resumes from its Last-Event-ID."""
     arrivals: dict[str, tuple[float, float]] = {}
-    async with httpx.AsyncClient(timeout=None) as http, http.stream("GET", url) as response:
-        ready.set()
-        buffer = b""
-        async for chunk in response.aiter_raw():
-            now = time.time()
-            buffer += chunk
-            *frames, buffer = buffer.split(b"\n\n")
-            for frame in frames:
-                if b"event: update" not in frame:
-                    continue
-                data = orjson.loads(frame.split(b"data: ", 1)[1])
-                call = data.get("call")
-                if call is not None:
-                    arrivals.setdefault(call["ticket_id"], (now, call.get("sent_ms", 0) / 1000))
-            if stop.is_set():
-                break
+    last_id: str | None = None
+    reconnects = -1
+    while not stop.is_set():
+        reconnects += 1
+        headers = {"Last-Event-ID": last_id} if last_id else {}
+        try:
+            async with (
+                httpx.AsyncClient(timeout=None) as http,
+                http.stream("GET", url, headers=headers) as response,
+            ):
+                ready.set()
+                buffer = b""
+                async for chunk in response.aiter_raw():
+                    now = time.time()
+                    buffer += chunk
+                    *frames, buffer = buffer.split(b"\n\n")
+                    for frame in frames:
+                        if frame.startswith(b"id: "):
+                            last_id = frame[4:].split(b"\n", 1)[0].decode()
+                        if b"event: update" not in frame:
+                            continue
+                        call = orjson.loads(frame.split(b"data: ", 1)[1]).get("call")
+                        if call is not None:
+                            sent = call.get("sent_ms", 0) / 1000
+                            arrivals.setdefault(call["ticket_id"], (now, sent))
+                    if stop.is_set():
+                        break
+        except httpx.HTTPError:
+            await asyncio.sleep(0.1)
     out.put(arrivals)
+    out.put(("probe_reconnects", reconnects))
 
 
 def probe(url: str, stop: Any, out: Any, ready: Any) -> None:
@@ -270,7 +285,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(2)
             rss, hwm = rss_mb(display.proc.pid)  # type: ignore[union-attr]
         stop.set()
-        results = [out.get(timeout=60) for _ in range(len(procs) + 1)]
+        results = [out.get(timeout=60) for _ in range(len(procs) + 2)]
         for p in procs:
             p.join(10)
     finally:
@@ -284,7 +299,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await admin.close()
     arrivals = next(r for r in results if isinstance(r, dict))
     floor_lat = next(r for r in results if isinstance(r, list))
-    redis_ms = next(r[1] for r in results if isinstance(r, tuple))
+    extra: dict[str, Any] = dict(r for r in results if isinstance(r, tuple))
+    redis_ms = extra["redis_writes"]
     load_received = sum(r for r in results if isinstance(r, int))
     latencies = [arrivals[t][0] - t0 for t, t0 in starts.items() if t in arrivals]
     ms = [x * 1000 for x in latencies]
@@ -302,6 +318,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "calls_made": len(starts),
         "call_errors": errors,
         "calls_seen_by_probe": len(latencies),
+        "probe_reconnects": extra["probe_reconnects"],
         "load_clients_updates_received": load_received,
         "call_to_board_ms": {
             "p50": round(pct(ms, 50), 2),

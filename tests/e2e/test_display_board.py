@@ -85,7 +85,7 @@ async def board_text(page: Page, selector: str) -> str:
     return (await page.locator(selector).inner_text()).strip()
 
 
-async def test_a_counter_call_is_shown_and_announced_and_a_reconnect_misses_nothing(
+async def test_a_call_is_shown_and_announced_a_reconnect_misses_nothing_a_recall_repeats(
     stack: dict[str, Any],
 ) -> None:
     ticketing, display = stack["ticketing"], stack["display"]
@@ -135,5 +135,12 @@ async def test_a_counter_call_is_shown_and_announced_and_a_reconnect_misses_noth
         ]
         assert await page.evaluate("window.antreBoard.snapshots") == 1  # resumed, not reloaded
         assert await board_text(page, "#now-number") == "C-002"
+
+        # A recall is announced again, after the call, never over it.
+        await counter_action(ticketing, "recall")
+        await page.wait_for_function("window.antreBoard.announcements.length >= 3")
+        again = await page.evaluate("window.antreBoard.announcements[2]")
+        assert again["text"] == "Nomor antrean ce nol nol dua, silakan menuju loket tiga"
+        assert again["recall"] is True
         await page.screenshot(path=str(ARTIFACTS / "display-board-after-reconnect.png"))
         await browser.close()

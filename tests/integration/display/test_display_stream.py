@@ -113,3 +113,24 @@ async def test_every_replica_pushes_every_call_whatever_partitions_it_owns(
         got_a = {(await next_data(a)).data["call"]["number"] for _ in calls}
         got_b = {(await next_data(b)).data["call"]["number"] for _ in calls}
     assert got_a == got_b and len(got_a) == 9
+
+
+async def test_a_hundred_boards_connecting_at_once_all_get_the_board(
+    new_topic, display_settings, events, produce, tools
+) -> None:
+    topic, dlq = await new_topic(), await new_topic("dlq", 1)
+    async with tools.running(display_settings(topic, dlq)) as display:
+        await produce(topic, events.called("A-001", "ktp-el", 1))
+
+        async def applied() -> bool:
+            return bool((await display.http.get("/api/v1/board")).json()["recent"])
+
+        await tools.eventually(applied, "the call is applied")
+
+        async def first_event() -> Any:
+            async with stream(display.url, tools) as sse:
+                return await next_data(sse)
+
+        firsts = await asyncio.gather(*(first_event() for _ in range(100)))
+    assert {e.event for e in firsts} == {"snapshot"}
+    assert all(e.data["recent"][0]["number"] == "A-001" for e in firsts)

@@ -43,7 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = aioredis.Redis.from_url(settings.redis_url)
+        # Boards reconnecting together each read a snapshot: wait for a pooled connection
+        # rather than fail (redis-py's default pool raises "Too many connections").
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=settings.redis_connections, timeout=10
+        )
+        redis = aioredis.Redis(connection_pool=pool)
         store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
         hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
         broker.include_router(build_router(settings, site, store, metrics))
