@@ -49,6 +49,9 @@ local function qkey(c, svc, kind) return c.p .. ':q:' .. c.day .. ':' .. svc .. 
 local function tkey(c, id) return c.p .. ':t:' .. id end
 local function ckey(c, id) return c.p .. ':c:' .. id end
 
+-- Event keys, as antre_contracts.topics.queue_key and counter_key make them.
+local function queue_key(a, svc) return a.site .. ':' .. svc end
+
 local function emit(c, etype, subject, pkey, data)
   local seq = redis.call('HINCRBY', c.p .. ':seq', pkey, 1)
   local ev = {specversion = '1.0', id = c.op, source = c.a.source, type = etype, time = c.iso,
@@ -161,7 +164,7 @@ local function issue(keys, args)
   local ahead = ahead_of(c, a.service, id, a.prio, a.rules)
   local wait_s = estimate_s(c, a.service, ahead, a.default_s)
   local count = waiting(c, a.service)
-  emit(c, 'antre.ticket.issued', id, a.qkey, {
+  emit(c, 'antre.ticket.issued', id, queue_key(a, a.service), {
     ticket_id = id, number = number, service_id = a.service, agency_id = a.agency,
     service_day = c.day, priority = a.prio, channel = a.channel, issued_at = c.iso,
     people_ahead = ahead, estimated_wait_s = wait_s, waiting_count = count,
@@ -182,7 +185,7 @@ local function bump_counter(c, cid)
   return redis.call('HINCRBY', ckey(c, cid), 'cseq', 1)
 end
 
--- ARGV[5]: counter, services (ordered), officer, rules, source, qkeys (service -> queue key)
+-- ARGV[5]: counter, services (ordered), officer, rules, source
 local function call_next(keys, args)
   local c = ctx(keys, args)
   local prev = done_before(c)
@@ -208,7 +211,7 @@ local function call_next(keys, args)
       local waited = math.floor((c.now - tonumber(t[2])) / 1000)
       local phone = t[3]
       if phone == '' then phone = nil end
-      emit(c, 'antre.ticket.called', id, a.qkeys[svc], {
+      emit(c, 'antre.ticket.called', id, queue_key(a, svc), {
         ticket_id = id, number = t[1], service_id = svc, counter_id = a.counter,
         counter_number = a.counter_number, officer_id = a.officer, recall = false,
         call_count = 1, called_at = c.iso, waited_s = math.max(0, waited),
@@ -232,7 +235,7 @@ local function current(c, cid, allowed)
           since = tonumber(t[8])}
 end
 
--- ARGV[5]: counter, counter_number, officer, rules, source, qkeys
+-- ARGV[5]: counter, counter_number, officer, rules, source
 local function recall(keys, args)
   local c = ctx(keys, args)
   local prev = done_before(c)
@@ -243,7 +246,7 @@ local function recall(keys, args)
   local calls = redis.call('HINCRBY', tkey(c, t.id), 'calls', 1)
   local phone = t.phone
   if phone == '' then phone = nil end
-  emit(c, 'antre.ticket.called', t.id, a.qkeys[t.svc], {
+  emit(c, 'antre.ticket.called', t.id, queue_key(a, t.svc), {
     ticket_id = t.id, number = t.num, service_id = t.svc, counter_id = a.counter,
     counter_number = a.counter_number, officer_id = a.officer, recall = true,
     call_count = calls, called_at = c.iso, waited_s = math.floor((t.called - t.since) / 1000),
@@ -252,7 +255,7 @@ local function recall(keys, args)
   return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc, call_count = calls})
 end
 
--- ARGV[5]: counter, officer, source, qkeys
+-- ARGV[5]: counter, officer, source
 local function start(keys, args)
   local c = ctx(keys, args)
   local prev = done_before(c)
@@ -261,13 +264,13 @@ local function start(keys, args)
   local t, err = current(c, a.counter, {called = true})
   if not t then return err end
   redis.call('HSET', tkey(c, t.id), 'status', 'serving', 'started', c.now)
-  emit(c, 'antre.ticket.service_started', t.id, a.qkeys[t.svc], {
+  emit(c, 'antre.ticket.service_started', t.id, queue_key(a, t.svc), {
     ticket_id = t.id, number = t.num, service_id = t.svc, counter_id = a.counter,
     officer_id = a.officer, started_at = c.iso, counter_seq = bump_counter(c, a.counter)})
   return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc})
 end
 
--- ARGV[5]: counter, officer, outcome, window, source, qkeys
+-- ARGV[5]: counter, officer, outcome, window, source
 local function complete(keys, args)
   local c = ctx(keys, args)
   local prev = done_before(c)
@@ -286,7 +289,7 @@ local function complete(keys, args)
   end
   redis.call('HSET', tkey(c, t.id), 'status', a.outcome, 'done', c.now)
   redis.call('HDEL', ckey(c, a.counter), 'ticket')
-  emit(c, 'antre.ticket.completed', t.id, a.qkeys[t.svc], {
+  emit(c, 'antre.ticket.completed', t.id, queue_key(a, t.svc), {
     ticket_id = t.id, number = t.num, service_id = t.svc, counter_id = a.counter,
     officer_id = a.officer, outcome = a.outcome, completed_at = c.iso,
     service_time_s = service_s, counter_seq = bump_counter(c, a.counter),
@@ -295,7 +298,7 @@ local function complete(keys, args)
                     service_time_s = service_s})
 end
 
--- ARGV[5]: counter, officer, to (service), default_s, rules, source, qkeys
+-- ARGV[5]: counter, officer, to (service), default_s, rules, source
 local function transfer(keys, args)
   local c = ctx(keys, args)
   local prev = done_before(c)
@@ -315,7 +318,7 @@ local function transfer(keys, args)
   local ahead = ahead_of(c, a.to, t.id, prio, a.rules)
   local phone = t.phone
   if phone == '' then phone = nil end
-  emit(c, 'antre.ticket.transferred', t.id, a.qkeys[a.to], {
+  emit(c, 'antre.ticket.transferred', t.id, queue_key(a, a.to), {
     ticket_id = t.id, number = t.num, from_service_id = t.svc, service_id = a.to,
     counter_id = a.counter, officer_id = a.officer, transferred_at = c.iso,
     counter_seq = bump_counter(c, a.counter), people_ahead = ahead,
@@ -326,7 +329,7 @@ local function transfer(keys, args)
                     service_id = a.to, people_ahead = ahead})
 end
 
--- ARGV[5]: counter, counter_number, officer, state, reason, services, source, ckey
+-- ARGV[5]: counter, counter_number, officer, state, reason, services, source
 local function set_state(keys, args)
   local c = ctx(keys, args)
   local prev = done_before(c)
@@ -345,7 +348,7 @@ local function set_state(keys, args)
     if a.state == 'open' then redis.call('SADD', c.p .. ':open:' .. svc, a.counter)
     else redis.call('SREM', c.p .. ':open:' .. svc, a.counter) end
   end
-  emit(c, 'antre.counter.state_changed', a.counter, a.ckey, {
+  emit(c, 'antre.counter.state_changed', a.counter, a.site .. ':counter:' .. a.counter, {
     counter_id = a.counter, counter_number = a.counter_number, state = a.state,
     reason = a.reason, officer_id = a.officer, services = a.services, changed_at = c.iso,
     counter_seq = bump_counter(c, a.counter)})

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import orjson
 import redis.asyncio as aioredis
-from antre_contracts import Catalog, counter_key, queue_key
+from antre_contracts import Catalog
 from antre_contracts.catalog import Counter
 
 from ticketing.domain.clock import Clock, service_day
@@ -48,7 +48,6 @@ class QueueStore:
         rules = catalog.rules
         self.rules = {"streak": rules.priority_streak, "ageing_ms": rules.ageing_minutes * 60_000}
         self.default_s = {s.id: s.avg_service_minutes * 60 for s in catalog.services}
-        self.qkeys = {s.id: queue_key(site, s.id) for s in catalog.services}
 
     async def load(self) -> None:
         """Install (or replace) the function library; safe on every start."""
@@ -96,7 +95,7 @@ class QueueStore:
                 "default_s": self.default_s[service_id],
                 "rules": self.rules,
                 "source": self.source,
-                "qkey": self.qkeys[service_id],
+                "site": self.site,
                 "fingerprint": fingerprint,
             },
         )
@@ -109,7 +108,7 @@ class QueueStore:
             "services": counter.services,
             "rules": self.rules,
             "source": self.source,
-            "qkeys": self.qkeys,
+            "site": self.site,
             "window": self.catalog.rules.service_time_window,
         }
 
@@ -131,7 +130,7 @@ class QueueStore:
         self, call: Call, counter: Counter, officer: str, state: str, reason: str | None
     ) -> dict[str, Any]:
         args = self._counter_args(counter, officer)
-        args.update(state=state, reason=reason, ckey=counter_key(self.site, counter.id))
+        args.update(state=state, reason=reason)
         return await self._fcall("antre_set_state", call, args)
 
     async def ticket(self, ticket_id: str) -> dict[str, Any]:
