@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (the report template is a Markdown table)
 """Notifier benchmark: SMS/s accepted by the real Kannel, call-to-gateway delay, RSS,
 against the floor measured in the same run (sequential requests straight to Kannel's sendsms).
 

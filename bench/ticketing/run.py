@@ -106,9 +106,7 @@ async def issue_load(
             peak = max(peak, rss_mb(pid)[0])
             await asyncio.sleep(0.5)
 
-    await asyncio.gather(
-        *(worker(c, random.Random(i)) for i, c in enumerate(conns)), sample_rss()
-    )
+    await asyncio.gather(*(worker(c, random.Random(i)) for i, c in enumerate(conns)), sample_rss())
     for c in conns:
         await c.close()
     return issued, start, peak
@@ -183,8 +181,11 @@ async def main(args: argparse.Namespace) -> None:
     site = "bt" + uuid.uuid4().hex[:8]
     catalog = bench_catalog(args.counters, REPO / "var" / "bench" / "catalog.toml")
     env = {
-        "TICKETING_SITE_ID": site, "TICKETING_TOPIC": topic, "TICKETING_PORT": str(PORT),
-        "TICKETING_CATALOG_PATH": str(catalog), "TICKETING_ENFORCE_HOURS": "false",
+        "TICKETING_SITE_ID": site,
+        "TICKETING_TOPIC": topic,
+        "TICKETING_PORT": str(PORT),
+        "TICKETING_CATALOG_PATH": str(catalog),
+        "TICKETING_ENFORCE_HOURS": "false",
         "TICKETING_ISSUE_RATE_PER_MINUTE": "100000000",
     }
     redis = aioredis.Redis.from_url(REDIS)
@@ -208,7 +209,9 @@ async def main(args: argparse.Namespace) -> None:
     results = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {platform.machine()}, 2 cores",
-        "seconds": args.seconds, "connections": args.connections, "counters": args.counters,
+        "seconds": args.seconds,
+        "connections": args.connections,
+        "counters": args.counters,
         "tickets_issued": issued,
         "issue_rate_http_per_s": round(issued / (http_done - start)),
         "issue_rate_acked_per_s": round(rate),
@@ -218,7 +221,8 @@ async def main(args: argparse.Namespace) -> None:
         "call_next_p50_ms": round(percentile(latencies, 50), 2),
         "call_next_p99_ms": round(percentile(latencies, 99), 2),
         "rss_mb_during_issue_peak": round(peak_issue, 1),
-        "rss_mb_end": round(rss_now, 1), "rss_mb_peak_vmhwm": round(rss_peak, 1),
+        "rss_mb_end": round(rss_now, 1),
+        "rss_mb_peak_vmhwm": round(rss_peak, 1),
     }
     write(results, args)
 
