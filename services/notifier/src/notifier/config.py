@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     survey_url: str | None = Field(default=None, description="Unset = the catalog's survey_url")
     called_max_age_s: float = Field(default=300, description="Older 'called' notices are dropped")
     near_turn_max_age_s: float = Field(default=1800)
+    issued_max_age_s: float = Field(
+        default=3600,
+        description="Older 'issued' notices are dropped: a new consumer group reading the topic"
+        " from the start, or an hour-long gateway outage, must not text yesterday's tickets",
+    )
     ticket_ttl_s: int = Field(default=2 * 86400, description="How long ticket info/once-keys live")
 
     # How to send

@@ -46,6 +46,7 @@ class Sender:
         self._max_age = {
             "called": settings.called_max_age_s,
             "near_turn": settings.near_turn_max_age_s,
+            "issued": settings.issued_max_age_s,
         }
 
     def wake(self) -> None:
