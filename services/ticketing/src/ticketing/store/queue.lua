@@ -39,6 +39,16 @@ local function finish(c, answer)
   return out
 end
 
+-- A writing operation: a repeated op id answers as the first time and changes nothing.
+local function once(op)
+  return function(keys, args)
+    local c = ctx(keys, args)
+    local prev = done_before(c)
+    if prev then return prev end
+    return op(c, c.a)
+  end
+end
+
 local function fail(code, extra)
   local e = extra or {}
   e.err = code
@@ -186,11 +196,7 @@ local function bump_counter(c, cid)
 end
 
 -- ARGV[5]: counter, services (ordered), officer, rules, source
-local function call_next(keys, args)
-  local c = ctx(keys, args)
-  local prev = done_before(c)
-  if prev then return prev end
-  local a = c.a
+local function call_next(c, a)
   local cs = counter_state(c, a.counter)
   if cs.state ~= 'open' then return fail('counter_not_open', {state = cs.state}) end
   if cs.ticket ~= '' then
@@ -236,11 +242,7 @@ local function current(c, cid, allowed)
 end
 
 -- ARGV[5]: counter, counter_number, officer, rules, source
-local function recall(keys, args)
-  local c = ctx(keys, args)
-  local prev = done_before(c)
-  if prev then return prev end
-  local a = c.a
+local function recall(c, a)
   local t, err = current(c, a.counter, {called = true})
   if not t then return err end
   local calls = redis.call('HINCRBY', tkey(c, t.id), 'calls', 1)
@@ -256,11 +258,7 @@ local function recall(keys, args)
 end
 
 -- ARGV[5]: counter, officer, source
-local function start(keys, args)
-  local c = ctx(keys, args)
-  local prev = done_before(c)
-  if prev then return prev end
-  local a = c.a
+local function start(c, a)
   local t, err = current(c, a.counter, {called = true})
   if not t then return err end
   redis.call('HSET', tkey(c, t.id), 'status', 'serving', 'started', c.now)
@@ -271,11 +269,7 @@ local function start(keys, args)
 end
 
 -- ARGV[5]: counter, officer, outcome, window, source
-local function complete(keys, args)
-  local c = ctx(keys, args)
-  local prev = done_before(c)
-  if prev then return prev end
-  local a = c.a
+local function complete(c, a)
   local allowed = {called = true, serving = true}
   if a.outcome == 'no_show' then allowed = {called = true} end
   local t, err = current(c, a.counter, allowed)
@@ -299,11 +293,7 @@ local function complete(keys, args)
 end
 
 -- ARGV[5]: counter, officer, to (service), default_s, rules, source
-local function transfer(keys, args)
-  local c = ctx(keys, args)
-  local prev = done_before(c)
-  if prev then return prev end
-  local a = c.a
+local function transfer(c, a)
   local t, err = current(c, a.counter, {called = true, serving = true})
   if not t then return err end
   if t.svc == a.to then return fail('same_service') end
@@ -330,11 +320,7 @@ local function transfer(keys, args)
 end
 
 -- ARGV[5]: counter, counter_number, officer, state, reason, services, source
-local function set_state(keys, args)
-  local c = ctx(keys, args)
-  local prev = done_before(c)
-  if prev then return prev end
-  local a = c.a
+local function set_state(c, a)
   local cs = counter_state(c, a.counter)
   if a.state ~= 'open' and cs.ticket ~= '' then
     return fail('ticket_in_progress', {number = redis.call('HGET', tkey(c, cs.ticket), 'num')})
@@ -397,12 +383,12 @@ local function queue(keys, args)
 end
 
 redis.register_function('antre_issue', issue)
-redis.register_function('antre_call_next', call_next)
-redis.register_function('antre_recall', recall)
-redis.register_function('antre_start', start)
-redis.register_function('antre_complete', complete)
-redis.register_function('antre_transfer', transfer)
-redis.register_function('antre_set_state', set_state)
+redis.register_function('antre_call_next', once(call_next))
+redis.register_function('antre_recall', once(recall))
+redis.register_function('antre_start', once(start))
+redis.register_function('antre_complete', once(complete))
+redis.register_function('antre_transfer', once(transfer))
+redis.register_function('antre_set_state', once(set_state))
 redis.register_function{function_name = 'antre_position', callback = position,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'antre_overview', callback = overview,
