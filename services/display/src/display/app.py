@@ -8,6 +8,7 @@ from importlib import resources
 
 import redis.asyncio as aioredis
 from antre_contracts import load_catalog
+from antre_contracts.lag import LagProbe
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -53,7 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
         broker.include_router(build_router(settings, site, store, metrics))
         app.state.deps = Deps(settings, catalog, site, metrics, broker, redis, store, hub)
-        tasks = [asyncio.create_task(hub.run()), asyncio.create_task(hub.heartbeat())]
+        lag = LagProbe(
+            settings.kafka_bootstrap, settings.group_id, [settings.topic], metrics.registry
+        )
+        tasks = [asyncio.create_task(t) for t in (hub.run(), hub.heartbeat(), lag.run())]
         await broker.start()
         try:
             yield
