@@ -11,7 +11,7 @@ async def state(tk) -> dict[bytes, bytes]:
     The `seq` hash is in it, and it moves with every event ever emitted.
     """
     snapshot = {}
-    async for key in tk.redis.scan_iter(match=f"{tk.prefix}:*"):
+    async for key in tk.redis.scan_iter(match=f"{tk.prefix}:*", count=10_000):
         if not key.endswith((b":outbox", b"relay-lease")) and b":op:" not in key:
             snapshot[key] = await tk.redis.dump(key)
     assert any(k.endswith(b":seq") for k in snapshot)

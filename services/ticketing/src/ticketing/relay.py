@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -37,6 +38,7 @@ class OutboxRelay:
         self.retry_max_s = retry_max_s
         self.owner = f"relay-{id(self):x}"
         self.healthy = True
+        self._last = b"0-0"
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -51,11 +53,18 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.05
+        renew_at = counted_at = 0.0
         while True:
             try:
-                if not await self._hold_lease():
-                    await asyncio.sleep(self.lease_s / 3)
-                    continue
+                now = time.monotonic()
+                if now >= renew_at:  # renewing is a round trip: not on every batch
+                    if not await self._hold_lease():
+                        await asyncio.sleep(self.lease_s / 3)
+                        continue
+                    renew_at = now + self.lease_s / 3
+                if now >= counted_at:
+                    metrics.OUTBOX_BACKLOG.set(await self.redis.xlen(self.outbox))
+                    counted_at = now + 1.0
                 await self._drain_once()
                 self.healthy, backoff = True, 0.05
             except asyncio.CancelledError:
@@ -73,9 +82,10 @@ class OutboxRelay:
 
     async def _drain_once(self) -> None:
         entries = cast(list[Entry], await self.redis.xrange(self.outbox, count=self.batch))
-        metrics.OUTBOX_BACKLOG.set(await self.redis.xlen(self.outbox))
         if not entries:
-            await self.redis.xread({self.outbox: b"$"}, block=200, count=1)
+            # Block for what comes after the last relayed entry: an entry added since the
+            # XRANGE above returns at once (with "$" it would wait for the next one).
+            await self.redis.xread({self.outbox: self._last}, block=1000, count=1)
             return
         futures, refused = [], None
         for _, fields in entries:
@@ -98,9 +108,15 @@ class OutboxRelay:
         if done:
             await self.redis.xdel(self.outbox, *done)
             metrics.EVENTS_RELAYED.inc(len(done))
+            self._last = max(self._last, done[-1], key=_stream_id)
         if len(done) < len(entries):
             error = next(r for r in results if isinstance(r, BaseException))
             raise RuntimeError(f"{len(entries) - len(done)} events not acknowledged: {error!r}")
+
+
+def _stream_id(entry_id: bytes) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition(b"-")
+    return int(ms), int(seq)
 
 
 # Take or renew the lease if free or ours.
