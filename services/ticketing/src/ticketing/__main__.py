@@ -18,6 +18,7 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,
+        proxy_headers=settings.proxy_headers,
         log_level="warning",
     )
 

@@ -28,8 +28,10 @@ class Settings(BaseSettings):
     phone_key: str = DEV_PHONE_KEY
     public_url: str | None = None
     """Where visitors' phones reach ticketing (the QR code on a ticket); default: as requested."""
+    proxy_headers: bool = False
+    """Trust X-Forwarded-For (behind a reverse proxy); off, it costs every request a pass."""
     max_body_bytes: int = 8192
-    relay_batch: int = 500
+    relay_batch: int = 100
     relay_linger_ms: int = 2
     issue_rate_per_minute: int = 600
     """Per client address, for the public (kiosk) ticket endpoint."""

@@ -88,7 +88,9 @@ class OutboxRelay:
             await self.redis.xread({self.outbox: self._last}, block=1000, count=1)
             return
         futures, refused = [], None
-        for _, fields in entries:
+        for i, (_, fields) in enumerate(entries, start=1):
+            if i % 25 == 0:
+                await asyncio.sleep(0)  # a big batch must not hold back the HTTP requests
             try:
                 futures.append(await self.publish(fields[b"k"], fields[b"e"]))
             except Exception as exc:  # no metadata: the rest of the batch waits for next time
