@@ -42,16 +42,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         officers = {o.token_sha256: o for o in catalog_.officers}
         app.state.runtime = Runtime(catalog_, store, officers, settings.enforce_hours)
         app.state.redis, app.state.kafka, app.state.relay = redis, kafka, relay
-        gauges = asyncio.create_task(_refresh_gauges(store))
+        stopping = asyncio.Event()
+        gauges = asyncio.create_task(_refresh_gauges(store, stopping))
         # What start-up made lives as long as the process: keep it out of the collector's
         # generations, whose full passes showed as call-next latency spikes.
         gc.freeze()
         try:
             yield
         finally:
+            stopping.set()
             gauges.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await gauges
+            await asyncio.wait({gauges}, timeout=2.0)
             await relay.stop()
             await kafka.stop()
             await redis.aclose()
@@ -91,9 +92,13 @@ def _document_officer_token(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def _refresh_gauges(store: QueueStore, every_s: float = 2.0) -> None:
+async def _refresh_gauges(
+    store: QueueStore, stopping: asyncio.Event, every_s: float = 2.0
+) -> None:
     """Queue length and open counters come from Redis, so they are right after a restart."""
-    while True:
+    # The flag, not only the cancel: redis-py can turn a cancel into a ConnectionError,
+    # which the loop would take for Redis being away and go on forever.
+    while not stopping.is_set():
         with contextlib.suppress(Exception):
             for service_id, live in (await store.overview()).items():
                 metrics.QUEUE_LENGTH.labels(service_id).set(live["waiting"])

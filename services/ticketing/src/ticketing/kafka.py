@@ -44,6 +44,7 @@ class KafkaLink:
         self.broker = documented_broker(settings)
         self.producer: AIOKafkaProducer | None = None
         self.connected = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -51,7 +52,7 @@ class KafkaLink:
 
     async def _connect(self) -> None:
         delay = 0.2
-        while True:
+        while not self._stopping:
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.settings.kafka_bootstrap,
                 client_id="ticketing",
@@ -91,6 +92,7 @@ class KafkaLink:
         return False
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             await asyncio.wait({self._task}, timeout=2.0)

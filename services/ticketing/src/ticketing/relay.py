@@ -39,12 +39,14 @@ class OutboxRelay:
         self.owner = f"relay-{id(self):x}"
         self.healthy = True
         self._last = b"0-0"
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             # aiokafka can swallow a cancel while it waits for metadata: do not wait forever.
@@ -54,7 +56,8 @@ class OutboxRelay:
     async def _run(self) -> None:
         backoff = 0.05
         renew_at = counted_at = 0.0
-        while True:
+        # The flag, not only the cancel: redis-py can turn a cancel into a ConnectionError.
+        while not self._stopping:
             try:
                 now = time.monotonic()
                 if now >= renew_at:  # renewing is a round trip: not on every batch
