@@ -214,7 +214,7 @@ async def test_prometheus_scrapes_every_service_and_counts_a_simulated_day_exact
     assert await prom.settled("sum(notifier_sms_failed_total) or vector(0)", {(): 0.0}) == {(): 0.0}
 
     # Consumer lag: every event of the day handled and committed by both consumer groups.
-    for group in (services["notifier"],):
+    for group in (services["notifier"], services["display"]):
         lag = await prom.settled(
             f'sum(antre_consumer_lag_messages{{group="{group}",topic="{services["topic"]}"}})',
             {(): 0.0},

@@ -64,7 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Bounded: a client library that turns a cancel into an error keeps a loop going.
+            await asyncio.wait(tasks, timeout=3.0)
             await broker.stop()
             await redis.aclose()
 
