@@ -290,7 +290,10 @@ def write(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
             values = sorted(run[key] for run in runs)
             mid = statistics.median(values)
             r[key] = round(mid, 3) if isinstance(mid, float) else mid
-            r[key + "_range"] = f"{values[0]:,}–{values[-1]:,}" if len(values) > 1 else ""
+            low, high = (
+                f"{v:.0%}" if key == "share_of_floor" else f"{v:,}" for v in (values[0], values[-1])
+            )
+            r[key + "_range"] = f"{low}–{high}" if len(values) > 1 else ""
         else:
             r[key] = value
     ok = {
