@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker.include_router(build_router(deps))
         spec = AsyncAPI(broker, title="Antre notifier", version="0.1.0")
         app.state.__dict__.update(
-            registry=registry, redis=redis, broker=broker,
+            registry=registry, redis=redis, broker=broker, store=store,
             asyncapi=lambda: spec.to_specification().to_jsonable(),
             asyncapi_html=lambda: get_asyncapi_html(spec.to_specification()),
         )  # fmt: skip

@@ -65,9 +65,21 @@ class Settings(BaseSettings):
     lease_s: float = Field(
         default=10.0, description="A claimed notice not finished by then is in doubt"
     )
-    in_doubt: Literal["drop", "resend"] = Field(
-        default="drop", description="After a crash mid-send: drop (no duplicate) or resend"
+    in_doubt: Literal["dlr", "drop", "resend"] | None = Field(
+        default=None,
+        description="After a crash mid-send: dlr (Kannel's delivery reports say whether it was"
+        " sent; default with kannel), drop (no duplicate; default otherwise) or resend",
     )
+    in_doubt_hold_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="dlr: an unconfirmed in-doubt notice is resent only this long after its claim"
+        " and after this process started (smsbox retries a missed report meanwhile)",
+    )
+    public_url: str = Field(
+        default="", description="How Kannel reaches this notifier; empty = http://127.0.0.1:<port>"
+    )
+    dlr_mask: int = Field(default=24, description="Kannel dlr-mask: 8 SMSC accepted, 16 rejected")
     send_batch: int = Field(default=64, ge=1)
     gauges_every_s: float = Field(
         default=5.0, gt=0, description="How often consumer lag and the outbox backlog are read"
@@ -80,6 +92,12 @@ class Settings(BaseSettings):
             raise ValueError("NOTIFIER_PHONE_KEY must be set: the development key is refused")
         if self.provider == "http" and not self.http_url:
             raise ValueError("NOTIFIER_HTTP_URL is required with NOTIFIER_PROVIDER=http")
+        if self.in_doubt is None:
+            self.in_doubt = "dlr" if self.provider == "kannel" else "drop"
+        if self.in_doubt == "dlr" and self.provider != "kannel":
+            raise ValueError("NOTIFIER_IN_DOUBT=dlr needs NOTIFIER_PROVIDER=kannel")
+        if not self.public_url:
+            self.public_url = f"http://127.0.0.1:{self.port}"
         return self
 
     def near_turn_for(self, service_id: str) -> int:

@@ -45,6 +45,30 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
+@router.get("/api/v1/kannel/dlr", include_in_schema=False)
+async def kannel_dlr(request: Request) -> Response:
+    """Kannel's delivery report (dlr-url): the gateway had this notice's SMS (README, "Once")."""
+    # Called by smsbox once per SMS: no body model, one Redis call.
+    q = request.query_params
+    try:
+        site = bytes.fromhex(q["site"]).decode()
+        notice = bytes.fromhex(q["notice"]).decode()
+    except (KeyError, ValueError):
+        return JSONResponse(
+            {
+                "type": "about:blank",
+                "title": "Bad delivery report",
+                "status": 400,
+                "detail": "Expected hex-encoded 'site' and 'notice' query parameters, as the"
+                " notifier writes them into Kannel's dlr-url.",
+            },
+            status_code=400,
+            media_type="application/problem+json",
+        )
+    await request.app.state.store.delivery_report(site, notice, q.get("status", ""))
+    return Response(b"", media_type="text/plain")
+
+
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
     """Prometheus text format."""

@@ -4,7 +4,8 @@ Keys (hash tag = site, so one site's keys share a slot): `{site}:notifier:seq` (
 sequence per partitionkey), `:due` (zset of notices ready to send), `:notice:<id>`,
 `:once:<id>` (outcome; makes "once" survive redelivery and restarts), `:tq:<ticket>`
 (the ticket's notices in order), `:ticket:<id>` (encrypted phone, number, service),
-`:rate:<number-hmac>`. `notifier:sites` lists the sites that may have work.
+`:rate:<number-hmac>`. `notifier:sites` lists the sites that may have work. A notice in
+'sending' may carry `dlr` (Kannel's delivery report, see claim.lua).
 """
 
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ def prefix(site: str) -> str:
 class Claimed:
     id: str
     in_doubt: bool
+    confirmed: bool  # in doubt, but the gateway's delivery report says it had the SMS
     ticket_id: str
     kind: str
     service_id: str
@@ -52,6 +54,7 @@ class NotifierStore:
         self._claim = redis.register_script((_HERE / "claim.lua").read_text())
         self._finish = redis.register_script((_HERE / "finish.lua").read_text())
         self._retry = redis.register_script((_HERE / "retry.lua").read_text())
+        self._dlr = redis.register_script((_HERE / "dlr.lua").read_text())
 
     async def apply_many(
         self, items: Sequence[tuple[str, str, int, bytes]], ttl_s: int, now_ms: int
@@ -73,17 +76,28 @@ class NotifierStore:
         return [Applied(bool(r[0]), int(r[1])) for r in results[:-1]]
 
     async def claim(
-        self, site: str, now_ms: int, limit: int, lease_ms: int, rate_count: int, rate_ms: int
+        self,
+        site: str,
+        now_ms: int,
+        limit: int,
+        lease_ms: int,
+        rate_count: int,
+        rate_ms: int,
+        hold_ms: int = 0,
+        started_ms: int = 0,
     ) -> tuple[list[Claimed], int, int]:
-        """Due notices, now marked 'sending'; also how many waited for the rate limit, and depth."""
+        """Due notices, now marked 'sending'; also how many waited for the rate limit, and depth.
+        hold_ms > 0: an unconfirmed in-doubt notice waits for a late delivery report (claim.lua)."""
         p = prefix(site)
         rows, limited, depth = await self._claim(
-            keys=[p + "due"], args=[now_ms, limit, lease_ms, rate_count, rate_ms, p]
+            keys=[p + "due"],
+            args=[now_ms, limit, lease_ms, rate_count, rate_ms, p, hold_ms, started_ms],
         )
         claimed = [
             Claimed(
                 id=_s(r[0]),
-                in_doubt=bool(r[1]),
+                in_doubt=int(r[1]) > 0,
+                confirmed=int(r[1]) == 2,
                 ticket_id=_s(r[2]),
                 kind=_s(r[3]),
                 service_id=_s(r[4]),
@@ -109,6 +123,10 @@ class NotifierStore:
     async def retry(self, site: str, notice_id: str, due_ms: int, error: str) -> int:
         p = prefix(site)
         return int(await self._retry(keys=[p + "due"], args=[p, notice_id, due_ms, error]))
+
+    async def delivery_report(self, site: str, notice_id: str, status: str) -> bool:
+        """Kannel had this notice's SMS (one Redis call; ignored once the notice is finished)."""
+        return bool(await self._dlr(keys=[prefix(site) + "notice:" + notice_id], args=[status]))
 
     async def sites(self) -> list[str]:
         return sorted(_s(s) for s in await self.redis.smembers(SITES))

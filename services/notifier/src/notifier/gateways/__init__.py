@@ -10,10 +10,11 @@ from notifier.config import Settings
 class GatewayError(Exception):
     """The gateway did not accept the SMS. `retryable` = may succeed later (down, 5xx, timeout)."""
 
-    def __init__(self, reason: str, retryable: bool = True) -> None:
+    def __init__(self, reason: str, retryable: bool = True, written: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        self.written = written  # the request was sent, no answer: the gateway may have it
 
 
 class Gateway(Protocol):
@@ -25,9 +26,10 @@ class Gateway(Protocol):
     async def wait_free(self) -> None:
         """Until free() > 0."""
 
-    def submit(self, to: str, text: str) -> Awaitable[None]:
+    def submit(self, to: str, text: str, site: str, notice_id: str) -> Awaitable[None]:
         """Start sending now (the request is written before this returns where the transport
-        allows it); the awaitable completes when the gateway accepted, or raises GatewayError."""
+        allows it); the awaitable completes when the gateway accepted, or raises GatewayError.
+        site/notice_id let a gateway with delivery reports point them at the notice."""
 
     async def aclose(self) -> None: ...
 

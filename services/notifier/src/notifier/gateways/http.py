@@ -39,7 +39,7 @@ class HttpGateway:
             text_url=quote(text),
         )
 
-    def submit(self, to: str, text: str) -> Awaitable[None]:
+    def submit(self, to: str, text: str, site: str, notice_id: str) -> Awaitable[None]:
         self._slots.take()
         task = asyncio.ensure_future(self._send(to, text))
         task.add_done_callback(lambda _: self._slots.give())

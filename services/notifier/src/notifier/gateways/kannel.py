@@ -29,6 +29,13 @@ class KannelGateway:
             "charset": "UTF-8",
             "coding": "0",
         }
+        # Delivery reports tell a restarted notifier which in-doubt SMS Kannel had (README,
+        # "Once"). Site and notice id go hex-encoded: Kannel expands '%' escapes in dlr-url.
+        self._dlr = (
+            (settings.dlr_mask, settings.public_url.rstrip("/") + "/api/v1/kannel/dlr")
+            if settings.in_doubt == "dlr"
+            else None
+        )
         self._timeout = settings.gateway_timeout_s
         self._idle: list[Conn] = []
         self._slots = Slots(settings.kannel_connections)
@@ -39,16 +46,22 @@ class KannelGateway:
     async def wait_free(self) -> None:
         await self._slots.wait_free()
 
-    def request(self, to: str, text: str) -> bytes:
-        query = urlencode({**self._auth, "to": to, "text": text})
+    def request(self, to: str, text: str, site: str = "", notice_id: str = "") -> bytes:
+        params = {**self._auth, "to": to, "text": text}
+        if self._dlr is not None:
+            mask, url = self._dlr
+            ref = f"site={site.encode().hex()}&notice={notice_id.encode().hex()}"
+            params["dlr-mask"] = str(mask)
+            params["dlr-url"] = f"{url}?{ref}&status=%d"
+        query = urlencode(params)
         return (
             f"GET {self._path}?{query} HTTP/1.1\r\nHost: {self._host}:{self._port}\r\n"
             "Connection: keep-alive\r\n\r\n"
         ).encode()
 
-    def submit(self, to: str, text: str) -> Awaitable[None]:
+    def submit(self, to: str, text: str, site: str, notice_id: str) -> Awaitable[None]:
         self._slots.take()
-        req = self.request(to, text)
+        req = self.request(to, text, site, notice_id)
         conn = None
         while self._idle and conn is None:
             r, w = self._idle.pop()
@@ -62,25 +75,27 @@ class KannelGateway:
         return task
 
     async def _exchange(self, req: bytes, conn: Conn | None) -> None:
+        written = conn is not None  # submit() wrote it on a kept-alive connection
         try:
             async with asyncio.timeout(self._timeout):
                 if conn is not None:
                     try:
                         return await self._read(conn)
                     except _Stale:
-                        pass  # the server had closed the idle connection before reading it
+                        written = False  # the server had closed the idle connection unread
                 conn = await asyncio.open_connection(self._host, self._port)
                 conn[1].write(req)
+                written = True
                 return await self._read(conn)
         except TimeoutError:
             _close(conn)
-            raise GatewayError("Kannel did not answer in time") from None
+            raise GatewayError("Kannel did not answer in time", written=written) from None
         except _Stale:
-            raise GatewayError("Kannel closed the connection") from None
+            raise GatewayError("Kannel closed the connection", written=written) from None
         except OSError as exc:
             _close(conn)
             raise GatewayError(
-                f"Kannel unreachable: {exc.strerror or type(exc).__name__}"
+                f"Kannel unreachable: {exc.strerror or type(exc).__name__}", written=written
             ) from None
 
     async def _read(self, conn: Conn) -> None:

@@ -23,7 +23,7 @@ class LogGateway:
     async def wait_free(self) -> None:
         await self._slots.wait_free()
 
-    def submit(self, to: str, text: str) -> Awaitable[None]:
+    def submit(self, to: str, text: str, site: str, notice_id: str) -> Awaitable[None]:
         log.info("SMS to %s: %s", mask(to), text)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         done.set_result(None)
