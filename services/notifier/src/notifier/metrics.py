@@ -35,6 +35,13 @@ class Metrics:
             "Times a number's rate limit delayed an SMS",
             registry=registry,
         )
+        self.in_doubt = Counter(
+            "notifier_sms_in_doubt",
+            "SMS found in doubt after a crash, by what was done: confirmed (a delivery report"
+            " says the gateway had it), resent, dropped",
+            ["resolution"],
+            registry=registry,
+        )
         self.events = Counter(
             "notifier_events", "Queue events handled", ["type", "result"], registry=registry
         )

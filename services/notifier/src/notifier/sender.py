@@ -42,6 +42,8 @@ class Sender:
         self.templates, self.catalog, self.cipher = templates, catalog, cipher
         self.m, self.dead_letter = metrics, dead_letter
         self._wake = asyncio.Event()
+        self._started_ms = _now_ms()
+        self._hold_ms = int(settings.in_doubt_hold_s * 1000) if settings.in_doubt == "dlr" else 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._max_age = {
             "called": settings.called_max_age_s,
@@ -84,6 +86,8 @@ class Sender:
                 int(self.s.lease_s * 1000),
                 self.s.rate_limit_count,
                 self.s.rate_limit_window_s * 1000,
+                self._hold_ms,
+                self._started_ms,
             )
             if limited:
                 self.m.rate_limited.inc(limited)
@@ -98,10 +102,23 @@ class Sender:
         # No await in here: every request is written right after the claim (README, "Once").
         now = _now_ms()
         for c in claimed:
-            if c.in_doubt and self.s.in_doubt == "drop":
-                reason = "the notifier stopped while sending; not resent to avoid a duplicate"
-                self._spawn(self._give_up(site, c, "in_doubt", reason))
-                continue
+            if c.in_doubt:
+                if c.confirmed:  # the gateway's delivery report: it was sent before the crash
+                    self.m.in_doubt.labels("confirmed").inc()
+                    log.info("SMS %s in doubt, confirmed by a delivery report: sent", c.id)
+                    self._spawn(self._confirmed(site, c))
+                    continue
+                if self.s.in_doubt == "drop":
+                    self.m.in_doubt.labels("dropped").inc()
+                    reason = "the notifier stopped while sending; not resent to avoid a duplicate"
+                    self._spawn(self._give_up(site, c, "in_doubt", reason))
+                    continue
+                if c.attempts >= self.s.retry_max_attempts:
+                    reason = f"still in doubt after {c.attempts} attempts"
+                    self._spawn(self._give_up(site, c, "gateway", reason))
+                    continue
+                self.m.in_doubt.labels("resent").inc()
+                log.warning("SMS %s in doubt, no delivery report: sending it again", c.id)
             max_age = self._max_age.get(c.kind)
             if max_age is not None and now - c.event_ms > max_age * 1000:
                 self._spawn(self._finish(site, c, "stale"))
@@ -112,7 +129,8 @@ class Sender:
             except (ValueError, TemplateError) as exc:
                 self._spawn(self._give_up(site, c, "unsendable", str(exc)))
                 continue
-            self._spawn(self._complete(site, c, self.gateway.submit(to, text), time.perf_counter()))
+            sending = self.gateway.submit(to, text, site, c.id)
+            self._spawn(self._complete(site, c, sending, time.perf_counter()))
 
     def _fields(self, c: Claimed) -> dict[str, Any]:
         service = self.catalog.service_by_id.get(c.service_id)
@@ -136,6 +154,11 @@ class Sender:
             if not exc.retryable or attempt >= self.s.retry_max_attempts:
                 await self._give_up(site, c, "gateway", f"{exc.reason} (attempt {attempt})")
                 return
+            if exc.written and self.s.in_doubt == "dlr":
+                # Kannel may have it (e.g. a timeout under load): leave the notice 'sending', so
+                # after the lease it is in doubt and its delivery report decides (claim.lua).
+                log.warning("SMS %s unanswered (%s): left to its delivery report", c.id, exc.reason)
+                return
             delay = retry_delay(attempt, self.s.retry_base_s, self.s.retry_max_delay_s)
             await self.store.retry(site, c.id, _now_ms() + int(delay * 1000), exc.reason)
             self.m.retried.labels(c.kind, p).inc()
@@ -145,6 +168,10 @@ class Sender:
         self.m.sent.labels(c.kind, p).inc()
         if c.kind == "called":
             self.m.call_to_gateway.labels(p).observe(max(0, _now_ms() - c.event_ms) / 1000)
+
+    async def _confirmed(self, site: str, c: Claimed) -> None:
+        await self._finish(site, c, "sent")
+        self.m.sent.labels(c.kind, self.gateway.name).inc()
 
     async def _finish(self, site: str, c: Claimed, outcome: str) -> None:
         await self.store.finish(site, [(c.id, outcome)], self.s.ticket_ttl_s, _now_ms())
