@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalog = load_catalog(s.catalog_path)
         cipher = PhoneCipher(s.phone_key)
         redis = aioredis.Redis.from_url(s.redis_url)
-        store = NotifierStore(redis)
+        store = NotifierStore(redis, s.group_id)
         broker = KafkaBroker(
             s.kafka_bootstrap,
             acks="all",

@@ -4,7 +4,8 @@ Keys (hash tag = site, so one site's keys share a slot): `{site}:notifier:seq` (
 sequence per partitionkey), `:due` (zset of notices ready to send), `:notice:<id>`,
 `:once:<id>` (outcome; makes "once" survive redelivery and restarts), `:tq:<ticket>`
 (the ticket's notices in order), `:ticket:<id>` (encrypted phone, number, service),
-`:rate:<number-hmac>`. `notifier:sites` lists the sites that may have work. A notice in
+`:rate:<number-hmac>`. `notifier:sites:<group>` lists the sites that may have work for that
+consumer group (a notifier serves only sites its own group has seen events of). A notice in
 'sending' may carry `dlr` (Kannel's delivery report, see claim.lua).
 """
 
@@ -16,7 +17,6 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 
-SITES = "notifier:sites"
 _HERE = Path(__file__).parent
 
 
@@ -48,8 +48,9 @@ class Applied:
 class NotifierStore:
     """All Redis access of the notifier; each state change is one Lua script."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: aioredis.Redis, group: str = "notifier") -> None:
         self.redis = redis
+        self.sites_key = f"notifier:sites:{group}"
         self._apply = redis.register_script((_HERE / "apply.lua").read_text())
         self._claim = redis.register_script((_HERE / "claim.lua").read_text())
         self._finish = redis.register_script((_HERE / "finish.lua").read_text())
@@ -71,7 +72,7 @@ class NotifierStore:
                     client=pipe,
                 )
             sites = {site for site, *_ in items}
-            pipe.sadd(SITES, *sites)
+            pipe.sadd(self.sites_key, *sites)
             results = await pipe.execute()
         return [Applied(bool(r[0]), int(r[1])) for r in results[:-1]]
 
@@ -129,7 +130,7 @@ class NotifierStore:
         return bool(await self._dlr(keys=[prefix(site) + "notice:" + notice_id], args=[status]))
 
     async def sites(self) -> list[str]:
-        return sorted(_s(s) for s in await self.redis.smembers(SITES))
+        return sorted(_s(s) for s in await self.redis.smembers(self.sites_key))
 
     async def backlog(self) -> int:
         """Notices in every site's outbox (due now or scheduled for a retry)."""
@@ -138,9 +139,9 @@ class NotifierStore:
 
     async def forget_idle_site(self, site: str) -> None:
         """Drop a site with nothing due; re-add if a notice slipped in meanwhile."""
-        await self.redis.srem(SITES, site)
+        await self.redis.srem(self.sites_key, site)
         if await self.redis.zcard(prefix(site) + "due"):
-            await self.redis.sadd(SITES, site)
+            await self.redis.sadd(self.sites_key, site)
 
     async def outcome(self, site: str, notice_id: str) -> str | None:
         v = await self.redis.get(prefix(site) + "once:" + notice_id)

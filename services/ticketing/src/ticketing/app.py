@@ -92,9 +92,7 @@ def _document_officer_token(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def _refresh_gauges(
-    store: QueueStore, stopping: asyncio.Event, every_s: float = 2.0
-) -> None:
+async def _refresh_gauges(store: QueueStore, stopping: asyncio.Event, every_s: float = 2.0) -> None:
     """Queue length and open counters come from Redis, so they are right after a restart."""
     # The flag, not only the cancel: redis-py can turn a cancel into a ConnectionError,
     # which the loop would take for Redis being away and go on forever.
