@@ -4,7 +4,6 @@ Ticketing and display run as processes on the real Kafka and Redis; Chromium is 
 """
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,18 +11,12 @@ import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
 
-from tests.support.processes import REPO, ServiceProcess
+from tests.support.processes import REPO, ServiceProcess, free_port
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 OFFICER = {"Authorization": "Bearer demo-loket-03"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

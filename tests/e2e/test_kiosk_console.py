@@ -7,7 +7,6 @@ Screenshots land in test-artifacts/screenshots/.
 
 import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
-from tests.support.processes import REPO, ServiceProcess
+from tests.support.processes import REPO, ServiceProcess, free_port
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
@@ -33,12 +32,6 @@ LAPTOP = {"width": 1366, "height": 768}
 KIOSK = {"width": 1080, "height": 1920}
 PHONE = {"width": 390, "height": 844}
 LIVE = 15_000  # ms a live page may take to follow a change (polling with backoff)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

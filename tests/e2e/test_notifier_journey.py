@@ -1,7 +1,6 @@
 """A visitor's SMS journey through the real services: ticketing issues and calls through its
 HTTP API, the notifier sends through the real Kannel, fakesmsc receives."""
 
-import socket
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -9,16 +8,10 @@ import httpx
 import pytest
 
 from tests.integration.notifier.helpers import Fakesmsc, notifier_env, unique_phone
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, free_port
 
 pytestmark = pytest.mark.e2e
 OFFICER = {"Authorization": "Bearer demo-loket-01"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_ticket_issued_moved_to_third_and_called_gets_exactly_three_sms_in_order(

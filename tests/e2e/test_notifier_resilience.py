@@ -2,7 +2,6 @@
 only stale 'called' notices dropped (and counted)."""
 
 import asyncio
-import socket
 import subprocess
 from collections.abc import Awaitable, Callable
 
@@ -17,16 +16,10 @@ from tests.integration.notifier.helpers import (
     produce,
     unique_phone,
 )
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, free_port
 
 pytestmark = pytest.mark.e2e
 SERVICES = ["ktp-el", "kk", "akta", "pkb-tahunan", "jkn", "pajak"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def infra(action: str) -> None:

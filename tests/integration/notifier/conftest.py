@@ -1,20 +1,13 @@
 """A notifier process per test, on the test's own topics, sending through the real Kannel."""
 
-import socket
 from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
 from tests.integration.notifier.helpers import notifier_env
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, free_port
 
 NotifierFactory = Callable[..., Awaitable[ServiceProcess]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
