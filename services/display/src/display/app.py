@@ -17,6 +17,7 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 
+from display.commits import Committer
 from display.config import Settings
 from display.deps import Deps
 from display.fanout import Hub
@@ -52,7 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis = aioredis.Redis(connection_pool=pool)
         store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
         hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
-        broker.include_router(build_router(settings, site, store, metrics))
+        committer = Committer()
+        broker.include_router(build_router(settings, site, store, metrics, committer))
         app.state.deps = Deps(settings, catalog, site, metrics, broker, redis, store, hub)
         lag = LagProbe(
             settings.kafka_bootstrap, settings.group_id, [settings.topic], metrics.registry
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
             # Bounded: a client library that turns a cancel into an error keeps a loop going.
             await asyncio.wait(tasks, timeout=3.0)
+            await committer.stop()
             await broker.stop()
             await redis.aclose()
 

@@ -11,6 +11,7 @@ from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from redis.exceptions import RedisError
 
+from display.commits import Committer
 from display.config import Settings
 from display.metrics import Metrics
 from display.projection import Change, change_for
@@ -20,7 +21,9 @@ log = logging.getLogger(__name__)
 CONSUMER = "display"
 
 
-def build_router(settings: Settings, site: str, store: BoardStore, metrics: Metrics) -> KafkaRouter:
+def build_router(
+    settings: Settings, site: str, store: BoardStore, metrics: Metrics, committer: Committer
+) -> KafkaRouter:
     """One batch subscriber on the queue topic, one publisher to the dead-letter topic."""
     router = KafkaRouter()
     dead_letters = router.publisher(
@@ -35,11 +38,12 @@ def build_router(settings: Settings, site: str, store: BoardStore, metrics: Metr
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         # Whatever has arrived is applied in one Redis call (one fsync) and committed once,
-        # after it is applied; a Redis failure rewinds the batch and retries it.
+        # after it is applied, in the background (commits.py); a Redis failure rewinds the
+        # batch and retries it.
         batch=True,
         max_records=settings.batch_max,
         batch_timeout_ms=settings.batch_wait_ms,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        ack_policy=AckPolicy.MANUAL,
         title="display/queue-events",
         description="Every queue event; projected onto the hall boards",
     )
@@ -70,7 +74,9 @@ def build_router(settings: Settings, site: str, store: BoardStore, metrics: Metr
             applied = await store.apply(changes)
         except RedisError:
             await asyncio.sleep(0.5)  # Redis is away: rewind and retry without spinning
+            await message.nack()
             raise
+        committer.after(message.consumer, records)
         for type_, result in zip(types, applied, strict=True):
             metrics.events.labels(type_, result.status).inc()
 

