@@ -210,6 +210,7 @@ async def floor(
     done = await wait_drained(redis, store.outbox)
     await relay.stop()
     await kafka.stop()
+    await forget_site(redis, site)
     await redis.aclose()
     return issued / (done - start)
 
@@ -221,6 +222,19 @@ async def main(args: argparse.Namespace) -> None:
         print(f"run {i + 1} of {args.runs}", flush=True)
         runs.append(await one_run(args))
     write(runs, args)
+
+
+async def forget_site(redis: aioredis.Redis, site: str) -> None:
+    """Delete a bench site's keys: left behind, tens of thousands of tickets a run grow the
+    shared Redis and its AOF until rewrites stall every later measurement."""
+    batch = []
+    async for key in redis.scan_iter(match=f"{{{site}}}:*", count=10_000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            await redis.unlink(*batch)
+            batch = []
+    if batch:
+        await redis.unlink(*batch)
 
 
 async def one_run(args: argparse.Namespace) -> dict[str, Any]:
@@ -254,6 +268,7 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     floor_rate = await floor(floor_topic, args.connections, args.seconds, services, catalog)
     await admin.delete_topics([topic, floor_topic])
     await admin.close()
+    await forget_site(redis, site)
     await redis.aclose()
 
     rate = issued / (acked - start)
