@@ -37,7 +37,6 @@ class OutboxRelay:
         self.lease_s = lease_s
         self.retry_max_s = retry_max_s
         self.owner = f"relay-{id(self):x}"
-        self.healthy = True
         self._last = b"0-0"
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -69,11 +68,10 @@ class OutboxRelay:
                     metrics.OUTBOX_BACKLOG.set(await self.redis.xlen(self.outbox))
                     counted_at = now + 1.0
                 await self._drain_once()
-                self.healthy, backoff = True, 0.05
+                backoff = 0.05
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the broker or Redis is away: keep trying, keep the outbox
-                self.healthy = False
                 metrics.RELAY_ERRORS.inc()
                 log.warning("outbox relay: %s; retrying in %.2fs", exc, backoff)
                 await asyncio.sleep(backoff)

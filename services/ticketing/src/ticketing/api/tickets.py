@@ -99,7 +99,9 @@ async def issue_ticket(request: Request) -> Response:
             phone = request.app.state.cipher.encrypt(normalise_phone(body.phone))
         except ValueError:
             raise Problem("invalid_phone", phone=body.phone) from None
-    fingerprint = _sha(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
+    fingerprint = None
+    if idempotency_key:  # only a keyed request is compared with its replay
+        fingerprint = _sha(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
     try:
         raw = await rt.store.issue(
             call,
@@ -107,7 +109,7 @@ async def issue_ticket(request: Request) -> Response:
             body.priority.value,
             body.channel,
             phone,
-            fingerprint if idempotency_key else None,
+            fingerprint,
         )
     except QueueError as exc:
         raise Problem(exc.code, service_name=service.name, **exc.info) from None
