@@ -429,19 +429,24 @@ down_kafka() {
     if stop_proc kafka 30 "${1:-TERM}"; then say "kafka: stopped"; else say "kafka: not running"; fi
 }
 
-status_kafka() {
-    local pid
-    if pid=$(running kafka); then
-        if kafka_ready --check --quiet --timeout 5 2>/dev/null; then
-            say "kafka       running (pid $pid)  ready      127.0.0.1:$KAFKA_PORT"
+# One status line for a component with a single process: stopped, or running and (not) ready.
+report_status() {  # name endpoint ready-check...
+    local name=$1 endpoint=$2 pid
+    shift 2
+    if pid=$(running "$name"); then
+        if "$@"; then
+            say "$(printf '%-11s' "$name") running (pid $pid)  ready      $endpoint"
             return 0
         fi
-        say "kafka       running (pid $pid)  NOT ready  127.0.0.1:$KAFKA_PORT"
+        say "$(printf '%-11s' "$name") running (pid $pid)  NOT ready  $endpoint"
         return 1
     fi
-    say "kafka       stopped"
+    say "$(printf '%-11s' "$name") stopped"
     return 1
 }
+
+kafka_check() { kafka_ready --check --quiet --timeout 5 2>/dev/null; }
+status_kafka() { report_status kafka "127.0.0.1:$KAFKA_PORT" kafka_check; }
 
 # ---------------------------------------------------------------------------------------
 # redis
@@ -482,19 +487,7 @@ down_redis() {
     if stop_proc redis 20 "${1:-TERM}"; then say "redis: stopped"; else say "redis: not running"; fi
 }
 
-status_redis() {
-    local pid
-    if pid=$(running redis); then
-        if redis_ping; then
-            say "redis       running (pid $pid)  ready      127.0.0.1:$REDIS_PORT"
-            return 0
-        fi
-        say "redis       running (pid $pid)  NOT ready  127.0.0.1:$REDIS_PORT"
-        return 1
-    fi
-    say "redis       stopped"
-    return 1
-}
+status_redis() { report_status redis "127.0.0.1:$REDIS_PORT" redis_ping; }
 
 # ---------------------------------------------------------------------------------------
 # kannel: bearerbox, smsbox, fakesmsc
@@ -650,19 +643,7 @@ down_prometheus() {
     if stop_proc prometheus 20 "${1:-TERM}"; then say "prometheus: stopped"; else say "prometheus: not running"; fi
 }
 
-status_prometheus() {
-    local pid
-    if pid=$(running prometheus); then
-        if prometheus_ready; then
-            say "prometheus  running (pid $pid)  ready      127.0.0.1:$PROMETHEUS_PORT"
-            return 0
-        fi
-        say "prometheus  running (pid $pid)  NOT ready  127.0.0.1:$PROMETHEUS_PORT"
-        return 1
-    fi
-    say "prometheus  stopped"
-    return 1
-}
+status_prometheus() { report_status prometheus "127.0.0.1:$PROMETHEUS_PORT" prometheus_ready; }
 
 # ---------------------------------------------------------------------------------------
 # commands
