@@ -41,7 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics = Metrics(registry)
         catalog = load_catalog(s.catalog_path)
         cipher = PhoneCipher(s.phone_key)
-        redis = aioredis.Redis.from_url(s.redis_url)
+        # A burst has every gateway slot, delivery report and consumer batch on Redis at once:
+        # callers wait for a pooled connection. redis-py's default pool (100) raises instead,
+        # which failed delivery reports (Kannel then retried them) and left SMS in doubt.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            s.redis_url, max_connections=s.redis_connections, timeout=10
+        )
+        redis = aioredis.Redis(connection_pool=pool)
         store = NotifierStore(redis, s.group_id)
         broker = KafkaBroker(
             s.kafka_bootstrap,

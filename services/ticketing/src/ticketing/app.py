@@ -32,7 +32,15 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis = aioredis.Redis.from_url(settings.redis_url, socket_timeout=5)
+        # More requests at once than connections: they wait for one (redis-py's default pool
+        # raises "Too many connections" past 100, a 500 for the kiosk in a morning rush).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=settings.redis_connections,
+            timeout=10,
+            socket_timeout=5,
+        )
+        redis = aioredis.Redis(connection_pool=pool)
         store = QueueStore(redis, catalog_, site, clock or SystemClock())
         await store.load()
         kafka = KafkaLink(settings)

@@ -5,7 +5,7 @@ from typing import Literal
 
 from antre_contracts import QUEUE_EVENTS
 from antre_contracts.phone import DEV_PHONE_KEY
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parents[4]
@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     port: int = 8001
     kafka_bootstrap: str = "127.0.0.1:9092"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_connections: int = Field(default=64, ge=4, description="Pool size; callers wait")
     topic: str = QUEUE_EVENTS
     catalog_path: Path = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
     site_id: str | None = None
