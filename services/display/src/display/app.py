@@ -54,7 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
         hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
         committer = Committer()
-        broker.include_router(build_router(settings, site, store, metrics, committer))
+        broker.include_router(
+            build_router(settings, site, store, metrics, committer, broker.context)
+        )
         app.state.deps = Deps(settings, catalog, site, metrics, broker, redis, store, hub)
         lag = LagProbe(
             settings.kafka_bootstrap, settings.group_id, [settings.topic], metrics.registry

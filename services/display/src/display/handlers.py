@@ -7,6 +7,7 @@ from typing import Any
 from antre_contracts import InvalidEvent, parse_event
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
+from faststream._internal.context import ContextRepo
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from redis.exceptions import RedisError
@@ -22,7 +23,12 @@ CONSUMER = "display"
 
 
 def build_router(
-    settings: Settings, site: str, store: BoardStore, metrics: Metrics, committer: Committer
+    settings: Settings,
+    site: str,
+    store: BoardStore,
+    metrics: Metrics,
+    committer: Committer,
+    context: ContextRepo,
 ) -> KafkaRouter:
     """One batch subscriber on the queue topic, one publisher to the dead-letter topic."""
     router = KafkaRouter()
@@ -47,8 +53,11 @@ def build_router(
         title="display/queue-events",
         description="Every queue event; projected onto the hall boards",
     )
-    async def on_queue_events(message: KafkaMessage) -> None:
+    async def on_queue_events() -> None:
         """Apply queue events to the board projection; dead-letter what cannot be read."""
+        # Not a `message: KafkaMessage` parameter: FastDepends resolves a Context parameter
+        # with a sync call in a worker thread, a thread hop on every batch (board latency).
+        message: KafkaMessage = context.get_local("message")
         records: tuple[Any, ...] = message.raw_message
         changes: list[Change] = []
         types: list[str] = []

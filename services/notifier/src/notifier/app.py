@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             survey_url=(s.survey_url or catalog.site.survey_url) if s.survey_enabled else None,
         )
         deps = Deps(s, store, cipher, rules, metrics, sender.wake, publish_dead_letter)
-        broker.include_router(build_router(deps))
+        broker.include_router(build_router(deps, broker.context))
         spec = AsyncAPI(broker, title="Antre notifier", version="0.1.0")
         app.state.__dict__.update(
             registry=registry, redis=redis, broker=broker, store=store,

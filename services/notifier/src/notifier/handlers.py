@@ -13,6 +13,7 @@ from antre_contracts.envelope import InvalidEvent, parse_event
 from antre_contracts.phone import PhoneCipher
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
+from faststream._internal.context import ContextRepo
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 
@@ -42,7 +43,7 @@ class Deps:
         return hashlib.sha256(b"antre-notifier-rate:" + self.settings.phone_key.encode()).digest()
 
 
-def build_router(deps: Deps) -> KafkaRouter:
+def build_router(deps: Deps, context: ContextRepo) -> KafkaRouter:
     """One subscriber on the queue topic, in batches, committed after they are recorded."""
     s = deps.settings
     router = KafkaRouter()
@@ -57,8 +58,11 @@ def build_router(deps: Deps) -> KafkaRouter:
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
-    async def on_queue_events(msg: KafkaMessage) -> None:
+    async def on_queue_events() -> None:
         """Turn queue events into SMS notices (once each), recorded in Redis."""
+        # Not a `msg: KafkaMessage` parameter: FastDepends resolves a Context parameter with a
+        # sync call in a worker thread, a thread hop on every batch.
+        msg: KafkaMessage = context.get_local("message")
         records: tuple[ConsumerRecord[Any, Any], ...] = msg.raw_message
         await handle_records(deps, records)
 
