@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis = aioredis.Redis(connection_pool=pool)
         store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
         hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
-        committer = Committer()
+        committer = Committer(settings.commit_interval_ms / 1000)
         broker.include_router(
             build_router(settings, site, store, metrics, committer, broker.context)
         )

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     batch_max: int = Field(default=200, ge=1, description="Events applied in one Redis call")
     # FastStream sleeps this long after an empty poll, so it bounds the added latency when idle.
     batch_wait_ms: int = Field(default=2, ge=1)
+    commit_interval_ms: int = Field(
+        default=100, ge=0, description="Least time between offset commits (redelivery bound)"
+    )
     redis_connections: int = Field(default=32, ge=4, description="Pool size; callers wait")
     heartbeat_s: float = Field(default=5.0, gt=0, description="SSE keep-alive event interval")
     client_queue: int = Field(default=1000, ge=10, description="Updates buffered per board")
