@@ -8,6 +8,7 @@ from importlib import resources
 
 import redis.asyncio as aioredis
 from antre_contracts import load_catalog
+from antre_contracts.commits import Committer
 from antre_contracts.lag import LagProbe
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -17,7 +18,6 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 
-from display.commits import Committer
 from display.config import Settings
 from display.deps import Deps
 from display.fanout import Hub

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from antre_contracts import InvalidEvent, parse_event
+from antre_contracts.commits import Committer
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
 from faststream._internal.context import ContextRepo
@@ -12,7 +13,6 @@ from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from redis.exceptions import RedisError
 
-from display.commits import Committer
 from display.config import Settings
 from display.metrics import Metrics
 from display.projection import Change, change_for

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 from antre_contracts.catalog import load_catalog
+from antre_contracts.commits import Committer
 from antre_contracts.lag import LagProbe
 from antre_contracts.phone import PhoneCipher
 from fastapi import FastAPI
@@ -77,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             survey_url=(s.survey_url or catalog.site.survey_url) if s.survey_enabled else None,
         )
         deps = Deps(s, store, cipher, rules, metrics, sender.wake, publish_dead_letter)
-        broker.include_router(build_router(deps, broker.context))
+        committer = Committer(s.commit_interval_ms / 1000)
+        broker.include_router(build_router(deps, broker.context, committer))
         spec = AsyncAPI(broker, title="Antre notifier", version="0.1.0")
         app.state.__dict__.update(
             registry=registry, redis=redis, broker=broker, store=store,
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for task in gauges:
                 task.cancel()
             await asyncio.gather(*gauges, return_exceptions=True)
+            await committer.stop()
             await broker.stop()  # stop consuming first: what was not committed comes again
             sending.cancel()
             with contextlib.suppress(asyncio.CancelledError):

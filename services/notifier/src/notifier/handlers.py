@@ -1,5 +1,6 @@
 """Kafka handlers: queue events in, notices recorded in Redis (the sender sends them)."""
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -9,6 +10,7 @@ from typing import Any
 
 import orjson
 from aiokafka import ConsumerRecord
+from antre_contracts.commits import Committer
 from antre_contracts.envelope import InvalidEvent, parse_event
 from antre_contracts.phone import PhoneCipher
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
@@ -43,8 +45,9 @@ class Deps:
         return hashlib.sha256(b"antre-notifier-rate:" + self.settings.phone_key.encode()).digest()
 
 
-def build_router(deps: Deps, context: ContextRepo) -> KafkaRouter:
-    """One subscriber on the queue topic, in batches, committed after they are recorded."""
+def build_router(deps: Deps, context: ContextRepo, committer: Committer) -> KafkaRouter:
+    """One subscriber on the queue topic, in batches, committed after they are recorded: in
+    the background (antre_contracts.commits), so the next batch does not wait for the broker."""
     s = deps.settings
     router = KafkaRouter()
 
@@ -53,10 +56,12 @@ def build_router(deps: Deps, context: ContextRepo) -> KafkaRouter:
         group_id=s.group_id,
         batch=True,
         max_records=500,
-        batch_timeout_ms=10,
-        fetch_max_wait_ms=10,
+        # aiokafka's 500 ms default wait would be the whole "called" SMS budget; FastStream
+        # sleeps batch_timeout_ms after an empty poll, so it bounds the latency added when idle.
+        batch_timeout_ms=s.batch_wait_ms,
+        fetch_max_wait_ms=s.fetch_max_wait_ms,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        ack_policy=AckPolicy.MANUAL,
     )
     async def on_queue_events() -> None:
         """Turn queue events into SMS notices (once each), recorded in Redis."""
@@ -64,7 +69,15 @@ def build_router(deps: Deps, context: ContextRepo) -> KafkaRouter:
         # sync call in a worker thread, a thread hop on every batch.
         msg: KafkaMessage = context.get_local("message")
         records: tuple[ConsumerRecord[Any, Any], ...] = msg.raw_message
-        await handle_records(deps, records)
+        try:
+            await handle_records(deps, records)
+        except Exception:
+            # Redis or the dead-letter topic is away: rewind the batch and retry it (what was
+            # recorded before the failure is recognised again by its once-keys), not spinning.
+            await asyncio.sleep(0.5)
+            await msg.nack()
+            raise
+        committer.after(msg.consumer, records)
 
     return router
 
