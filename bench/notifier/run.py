@@ -22,10 +22,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+from bench.support.cleanup import forget_sites  # noqa: E402
+from bench.support.machine import loopback_quickack  # noqa: E402
 from tests.integration.notifier.helpers import Events, notifier_env, unique_phone  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
 KAFKA = "127.0.0.1:9092"
+REDIS = "redis://127.0.0.1:6379/0"
 SENDSMS = "http://127.0.0.1:13013/cgi-bin/sendsms"
 SERVICES = ["ktp-el", "kk", "akta", "pkb-tahunan", "jkn", "pajak"]
 
@@ -116,6 +119,7 @@ async def main() -> None:
     ap.add_argument("--paced-rate", type=float, default=200)
     ap.add_argument("--paced-seconds", type=float, default=10)
     ap.add_argument("--floor-requests", type=int, default=2000)
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "notifier" / "results.md")
     a = ap.parse_args()
 
     floor_rate = floor(a.floor_requests)
@@ -128,12 +132,12 @@ async def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = notifier_env(topic, dlq, NOTIFIER_PORT=str(port), NOTIFIER_RATE_LIMIT_COUNT="100")
+    site = "bench" + tag
     proc = ServiceProcess("notifier", port, env).start()
     try:
         assert proc.proc is not None
         url = proc.url
         # 0. Warm-up (consumer group joined, connections open); the delta excludes it.
-        site = "bench" + tag
         await produce_calls(topic, site + "w", 200, 200)
         await wait_sent(url, 200, 60)
         warm = scrape(url)
@@ -155,6 +159,7 @@ async def main() -> None:
         proc.stop()
         await admin.delete_topics([topic, dlq])
         await admin.close()
+        await forget_sites(REDIS, *(site + part for part in "wpb"))
 
     ok = burst_rate >= 500 and burst_rate >= 0.5 * floor_rate and p99 <= 0.1 and hwm <= 150
     report = f"""# Notifier benchmark
@@ -163,6 +168,7 @@ Command: `uv run python bench/notifier/run.py --burst {a.burst} --paced-rate {a.
 --paced-seconds {a.paced_seconds:g}`
 Run: {time.strftime("%Y-%m-%d %H:%M")} on {platform.node()} ({platform.processor() or platform.machine()}),
 real Kafka, Redis, Kannel (bearerbox + smsbox + fakesmsc), notifier as a process, provider kannel.
+Loopback quickack (`deploy/local/infra.sh tune`): {"on" if loopback_quickack() else "off"}.
 
 | measure | result | target |
 |---|---|---|
@@ -177,7 +183,7 @@ All targets met: {"yes" if ok else "NO"}.
 Delays come from the notifier's `notifier_call_to_gateway_seconds` histogram (event `called_at`
 to Kannel's 202), interpolated within buckets (…, 5, 7.5, 10, 15, 20, 30, 50, 75, 100 ms, …).
 """
-    (REPO / "bench" / "notifier" / "results.md").write_text(report)
+    a.out.write_text(report)
     print(report)
 
 
