@@ -12,6 +12,7 @@
 #   deploy/local/infra.sh status [component...] one line each; exit 0 if all are ready
 #   deploy/local/infra.sh logs [component]      log paths, or the tail of one component's logs
 #   deploy/local/infra.sh env                   connection settings, as shell assignments
+#   deploy/local/infra.sh tune [off]            loopback quickack on (or off); opt-in, see below
 #   start / stop are aliases of up / down.
 #
 # Components: kafka redis kannel prometheus. Default for up/down/status: kafka redis kannel
@@ -26,6 +27,11 @@
 #     (default deploy/prometheus/prometheus.yml if it exists, else a generated minimal one)
 # Other knobs: KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_READY_TIMEOUT (60 s),
 # ANTRE_PYTHON (python with aiokafka; default $REPO/.venv/bin/python, else `uv run`).
+#
+# tune: Kannel 1.4.5's boxes talk over loopback TCP without TCP_NODELAY; with delivery reports
+# on, some sendsms replies then wait ~40 ms for a delayed ACK. `tune` sets `quickack 1` on the
+# kernel's local routes for 127.0.0.0/8 (root; machine-wide, until reboot or `tune off`).
+# Nothing needs it: it only removes that stall. The notifier benchmark records whether it is on.
 #
 # fakesmsc prints every SMS that reaches it to var/log/fakesmsc.log as
 #   "... DEBUG: Got message N: <from to text body>"   (line-buffered: tests may tail it).
@@ -732,7 +738,23 @@ cmd_env() {
     say "PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT"
 }
 
-usage() { sed -n '3,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+# Loopback routes with quickack (see "tune" in the header).
+LOOPBACK_ROUTES=("127.0.0.0/8" "127.0.0.1")
+
+cmd_tune() {
+    local mode=${1:-on} route extra=()
+    [[ $mode == on || $mode == off ]] || die "tune takes 'on' or 'off', not '$mode'"
+    [[ $mode == on ]] && extra=(quickack 1)
+    for route in "${LOOPBACK_ROUTES[@]}"; do
+        ip route change local "$route" dev lo proto kernel scope host src 127.0.0.1 \
+            table local "${extra[@]}" ||
+            die "could not change the local route $route (needs root and iproute2)"
+    done
+    say "loopback quickack: $mode"
+    ip route show table local | grep -E '^local 127\.' || true
+}
+
+usage() { sed -n '3,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 main() {
     local cmd=${1:-help}
@@ -749,6 +771,7 @@ main() {
         status) cmd_status "$@" ;;
         logs) cmd_logs "$@" ;;
         env) cmd_env ;;
+        tune) cmd_tune "$@" ;;
         help | -h | --help) usage ;;
         *)
             usage >&2
