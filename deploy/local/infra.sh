@@ -481,7 +481,9 @@ set-proc-title no
 dir $REDIS_DIR
 appendonly yes
 appendfsync always
-save 3600 1 300 100 60 10000
+# No RDB snapshots (as in docker-compose.yml): the AOF is the durable copy, and a snapshot
+# forks Redis every minute under load, stalling the always-fsync writes behind it.
+save ""
 EOF
     launch redis "$LOG_DIR/redis.log" /dev/null /usr/bin/redis-server "$REDIS_CONF"
     pid=$(<"$RUN_DIR/redis.pid")
