@@ -33,7 +33,10 @@ class Settings(BaseSettings):
     """Trust X-Forwarded-For (behind a reverse proxy); off, it costs every request a pass."""
     max_body_bytes: int = 8192
     relay_batch: int = 100
-    relay_linger_ms: int = 2
+    relay_linger_ms: int = 0
+    """Producer linger. 0: an event leaves at once; the relay already sends its backlog as one
+    batch, and with 2 ms every call waited 2 ms more on its way to the boards (interleaved
+    display benches: call-to-board p50 21/26 ms at 0 against 35/32 ms at 2)."""
     issue_rate_per_minute: int = 600
     """Per client address, for the public (kiosk) ticket endpoint."""
 
