@@ -539,7 +539,7 @@ up_kannel() {
     fi
     if ! running bearerbox >/dev/null; then
         launch bearerbox "$LOG_DIR/kannel-bearerbox.log" /dev/null \
-            /usr/sbin/bearerbox -v 1 "$KANNEL_CONF"
+            /usr/sbin/bearerbox -v 2 "$KANNEL_CONF"
         fresh_bearerbox=1
     fi
     wait_for "bearerbox admin port $KANNEL_ADMIN_PORT" 20 bearerbox \
@@ -555,7 +555,7 @@ up_kannel() {
         port_free smsbox "$KANNEL_SENDSMS_PORT"
     fi
     if ! running smsbox >/dev/null; then
-        launch smsbox "$LOG_DIR/kannel-smsbox.log" /dev/null /usr/sbin/smsbox -v 1 "$KANNEL_CONF"
+        launch smsbox "$LOG_DIR/kannel-smsbox.log" /dev/null /usr/sbin/smsbox -v 2 "$KANNEL_CONF"
     fi
     if ! running fakesmsc >/dev/null; then
         # fakesmsc is interactive: its standard input must stay open. A FIFO opened read-write
@@ -706,7 +706,7 @@ cmd_logs() {
         say "  kafka       $LOG_DIR/kafka.log  (storage format: kafka-format.log)"
         say "  redis       $LOG_DIR/redis.log"
         say "  kannel      $LOG_DIR/kannel-bearerbox.log $LOG_DIR/kannel-smsbox.log"
-        say "              $LOG_DIR/kannel-access.log (every SMS bearerbox handled)"
+        say "              (warnings only: Kannel's INFO lines carry phone numbers)"
         say "  fakesmsc    $LOG_DIR/fakesmsc.log  (lines 'Got message N: <from to text body>')"
         say "  prometheus  $LOG_DIR/prometheus.log"
         say "tail one: deploy/local/infra.sh logs COMPONENT  (LINES=N, default 40)"
