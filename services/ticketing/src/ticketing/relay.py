@@ -85,9 +85,15 @@ class OutboxRelay:
         entries = cast(list[Entry], await self.redis.xrange(self.outbox, count=self.batch))
         if not entries:
             # Block for what comes after the last relayed entry: an entry added since the
-            # XRANGE above returns at once (with "$" it would wait for the next one).
-            await self.redis.xread({self.outbox: self._last}, block=1000, count=1)
-            return
+            # XRANGE above returns at once (with "$" it would wait for the next one). What it
+            # returns is sent right away: reading it again with XRANGE cost every event one
+            # more Redis round trip on its way to the boards.
+            reply: Any = await self.redis.xread(
+                {self.outbox: self._last}, block=1000, count=self.batch
+            )
+            if not reply:
+                return
+            entries = cast(list[Entry], reply[0][1])
         futures, refused = [], None
         for i, (_, fields) in enumerate(entries, start=1):
             if i % 25 == 0:
