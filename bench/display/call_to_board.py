@@ -33,7 +33,11 @@ from antre_contracts import load_catalog  # noqa: E402
 
 from bench.support.cleanup import forget_sites  # noqa: E402
 from bench.support.http import Conn  # noqa: E402
-from bench.support.machine import loopback_quickack  # noqa: E402
+from bench.support.machine import (  # noqa: E402
+    loopback_quickack,
+    redis_stalls,
+    redis_stalls_begin,
+)
 from tests.support.processes import ServiceProcess  # noqa: E402
 
 KAFKA = "127.0.0.1:9092"
@@ -301,6 +305,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             pids["bench driver"] = os.getpid()
             cpu0 = {name: cpu_s(pid) for name, pid in pids.items()}
             busy0 = machine_busy()
+            await redis_stalls_begin(REDIS)
             wall0 = time.monotonic()
             counter_ids = [c.id for c in counters]
             starts, errors = await drive(ticketing.url, counter_ids, args.rate, args.seconds)
@@ -309,6 +314,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 for name, pid in pids.items()
             }
             busy1 = machine_busy()
+            stalls = await redis_stalls(REDIS)
             cores["whole machine"] = round(
                 (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]) * (os.cpu_count() or 1), 2
             )
@@ -381,6 +387,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "loadavg_after": os.getloadavg(),
             "loopback_quickack": loopback_quickack(),
+            "redis_longest_stall_ms_during_calls": stalls,
         },
         "display_rss_mb": round(rss, 1),
         "display_peak_rss_mb": round(hwm, 1),

@@ -23,7 +23,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from bench.support.cleanup import forget_sites  # noqa: E402
-from bench.support.machine import loopback_quickack  # noqa: E402
+from bench.support.machine import (  # noqa: E402
+    loopback_quickack,
+    redis_stalls,
+    redis_stalls_begin,
+)
 from tests.integration.notifier.helpers import Events, notifier_env, unique_phone  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
@@ -133,6 +137,7 @@ async def main() -> None:
         port = s.getsockname()[1]
     env = notifier_env(topic, dlq, NOTIFIER_PORT=str(port), NOTIFIER_RATE_LIMIT_COUNT="100")
     site = "bench" + tag
+    await redis_stalls_begin(REDIS)
     proc = ServiceProcess("notifier", port, env).start()
     try:
         assert proc.proc is not None
@@ -155,6 +160,7 @@ async def main() -> None:
         after = scrape(url)
         bp99 = quantile(after, 0.99, paced)
         rss, hwm = rss_mb(proc.proc.pid)
+        stalls = await redis_stalls(REDIS)
     finally:
         proc.stop()
         await admin.delete_topics([topic, dlq])
@@ -169,6 +175,7 @@ Command: `uv run python bench/notifier/run.py --burst {a.burst} --paced-rate {a.
 Run: {time.strftime("%Y-%m-%d %H:%M")} on {platform.node()} ({platform.processor() or platform.machine()}),
 real Kafka, Redis, Kannel (bearerbox + smsbox + fakesmsc), notifier as a process, provider kannel.
 Loopback quickack (`deploy/local/infra.sh tune`): {"on" if loopback_quickack() else "off"}.
+Longest Redis stalls during the run (its latency monitor, ms): {stalls or "none over 20 ms"}.
 
 | measure | result | target |
 |---|---|---|
