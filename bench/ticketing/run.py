@@ -39,6 +39,7 @@ from ticketing.kafka import KafkaLink  # noqa: E402
 from ticketing.relay import OutboxRelay  # noqa: E402
 from ticketing.store.queues import QueueStore  # noqa: E402
 
+from bench.support.cleanup import forget_site  # noqa: E402
 from bench.support.http import Conn, percentile, rss_mb  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
@@ -222,19 +223,6 @@ async def main(args: argparse.Namespace) -> None:
         print(f"run {i + 1} of {args.runs}", flush=True)
         runs.append(await one_run(args))
     write(runs, args)
-
-
-async def forget_site(redis: aioredis.Redis, site: str) -> None:
-    """Delete a bench site's keys: left behind, tens of thousands of tickets a run grow the
-    shared Redis and its AOF until rewrites stall every later measurement."""
-    batch = []
-    async for key in redis.scan_iter(match=f"{{{site}}}:*", count=10_000):
-        batch.append(key)
-        if len(batch) >= 1000:
-            await redis.unlink(*batch)
-            batch = []
-    if batch:
-        await redis.unlink(*batch)
 
 
 async def one_run(args: argparse.Namespace) -> dict[str, Any]:
