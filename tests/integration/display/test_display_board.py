@@ -4,7 +4,7 @@ import asyncio
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from antre_contracts.topics import DLQ_REASON_HEADER
 
 
@@ -135,3 +135,43 @@ async def test_a_poison_event_is_dead_lettered_with_its_reason_and_the_board_goe
     assert reasons[b"\xff not json"].startswith("not a CloudEvents 1.0 queue event")
     assert "unknown event type 'antre.ticket.teleported'" in reasons[unknown]
     assert orjson.loads(unknown)["type"] == "antre.ticket.teleported"
+
+
+async def test_foreign_records_that_faststream_cannot_parse_are_dead_lettered_too(
+    new_topic, display_settings, events, produce, tools, kafka_bootstrap
+) -> None:
+    """A binary header, or `content-type: application/json` on a body that is not JSON: such
+    records used to fail the batch inside FastStream, before the handler (no dead letter, the
+    batch skipped by the next commit, good events in it lost for the board)."""
+    topic, dlq = await new_topic(), await new_topic("dlq", 1)
+    good = events.called("B-007", "kk", 1)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await producer.start()
+    async with tools.running(display_settings(topic, dlq)) as display:
+        try:
+            key = f"{events.site}:kk".encode()
+            await producer.send(topic, b"binary header", key=key, headers=[("x", b"\xff\xfe")])
+            await producer.send(
+                topic, b"{broken", key=key, headers=[("content-type", b"application/json")]
+            )
+            await producer.send(topic, good[1], key=good[0].encode())
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+        async def shown() -> bool:
+            return any(c["number"] == "B-007" for c in (await board(display.http))["recent"])
+
+        await tools.eventually(shown, "the call after the foreign records reaches the board")
+    consumer = AIOKafkaConsumer(
+        dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        records = []
+        while len(records) < 2:
+            got = await asyncio.wait_for(consumer.getmany(timeout_ms=1000), 20)
+            records += [r for rs in got.values() for r in rs]
+    finally:
+        await consumer.stop()
+    assert {r.value for r in records} == {b"binary header", b"{broken"}

@@ -5,18 +5,18 @@ import logging
 from typing import Any
 
 from antre_contracts import InvalidEvent, parse_event
+from antre_contracts.batches import no_body, tolerant_parser
 from antre_contracts.commits import Committer
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
 from faststream._internal.context import ContextRepo
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
-from redis.exceptions import RedisError
 
 from display.config import Settings
 from display.metrics import Metrics
 from display.projection import Change, change_for
-from display.store import BoardStore
+from display.store import Applied, BoardStore
 
 log = logging.getLogger(__name__)
 CONSUMER = "display"
@@ -44,12 +44,14 @@ def build_router(
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         # Whatever has arrived is applied in one Redis call (one fsync) and committed once,
-        # after it is applied, in the background (commits.py); a Redis failure rewinds the
-        # batch and retries it.
+        # after it is applied, in the background (antre_contracts.commits); a failure rewinds
+        # the batch and retries it.
         batch=True,
         max_records=settings.batch_max,
         batch_timeout_ms=settings.batch_wait_ms,
         ack_policy=AckPolicy.MANUAL,
+        parser=tolerant_parser,  # a foreign record must reach the handler (dead letter)
+        decoder=no_body,
         title="display/queue-events",
         description="Every queue event; projected onto the hall boards",
     )
@@ -57,8 +59,24 @@ def build_router(
         """Apply queue events to the board projection; dead-letter what cannot be read."""
         # Not a `message: KafkaMessage` parameter: FastDepends resolves a Context parameter
         # with a sync call in a worker thread, a thread hop on every batch (board latency).
-        message: KafkaMessage = context.get_local("message")
+        message: KafkaMessage | None = context.get_local("message")
+        if message is None:  # the broker's context was replaced (e.g. a wrapping app)
+            raise RuntimeError("no Kafka message in the broker's context")
         records: tuple[Any, ...] = message.raw_message
+        try:
+            types, applied = await apply_batch(records)
+        except Exception:
+            # Redis or the dead-letter topic is away: rewind the batch and retry it, without
+            # spinning (what was applied already is dropped again by sequence).
+            await asyncio.sleep(0.5)
+            await message.nack()
+            raise
+        committer.after(message.consumer, records)
+        for type_, result in zip(types, applied, strict=True):
+            metrics.events.labels(type_, result.status).inc()
+
+    async def apply_batch(records: tuple[Any, ...]) -> tuple[list[str], list[Applied]]:
+        """Dead-letter what cannot be read; apply the rest in one Redis call."""
         changes: list[Change] = []
         types: list[str] = []
         for record in records:
@@ -79,14 +97,6 @@ def build_router(
                 change["call"]["sent_ms"] = record.timestamp
             changes.append(change)
             types.append(envelope.type)
-        try:
-            applied = await store.apply(changes)
-        except RedisError:
-            await asyncio.sleep(0.5)  # Redis is away: rewind and retry without spinning
-            await message.nack()
-            raise
-        committer.after(message.consumer, records)
-        for type_, result in zip(types, applied, strict=True):
-            metrics.events.labels(type_, result.status).inc()
+        return types, await store.apply(changes)
 
     return router

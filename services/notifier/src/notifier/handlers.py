@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from aiokafka import ConsumerRecord
+from antre_contracts.batches import no_body, tolerant_parser
 from antre_contracts.commits import Committer
 from antre_contracts.envelope import InvalidEvent, parse_event
 from antre_contracts.phone import PhoneCipher
@@ -62,12 +63,16 @@ def build_router(deps: Deps, context: ContextRepo, committer: Committer) -> Kafk
         fetch_max_wait_ms=s.fetch_max_wait_ms,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
+        parser=tolerant_parser,  # a foreign record must reach the handler (dead letter)
+        decoder=no_body,
     )
     async def on_queue_events() -> None:
         """Turn queue events into SMS notices (once each), recorded in Redis."""
         # Not a `msg: KafkaMessage` parameter: FastDepends resolves a Context parameter with a
         # sync call in a worker thread, a thread hop on every batch.
-        msg: KafkaMessage = context.get_local("message")
+        msg: KafkaMessage | None = context.get_local("message")
+        if msg is None:  # the broker's context was replaced (e.g. a wrapping app)
+            raise RuntimeError("no Kafka message in the broker's context")
         records: tuple[ConsumerRecord[Any, Any], ...] = msg.raw_message
         try:
             await handle_records(deps, records)
