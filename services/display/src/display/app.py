@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = aioredis.BlockingConnectionPool.from_url(
             settings.redis_url, max_connections=settings.redis_connections, timeout=10
         )
-        redis = aioredis.Redis(connection_pool=pool)
+        redis = aioredis.Redis.from_pool(pool)  # aclose() closes the pool too
         store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
         hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
         committer = Committer(settings.commit_interval_ms / 1000)

@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = aioredis.BlockingConnectionPool.from_url(
             s.redis_url, max_connections=s.redis_connections, timeout=10
         )
-        redis = aioredis.Redis(connection_pool=pool)
+        redis = aioredis.Redis.from_pool(pool)  # aclose() closes the pool too
         store = NotifierStore(redis, s.group_id)
         broker = KafkaBroker(
             s.kafka_bootstrap,

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     # Kannel 1.4.5 stalls some replies ~40 ms when delivery reports are on (Nagle against
     # delayed ACKs between its boxes): with 16 connections the notifier sent ~300 SMS/s.
     kannel_connections: int = Field(default=64, ge=1)
+    http_connections: int = Field(default=16, ge=1, description="Generic gateway concurrency")
     http_url: str = ""
     http_method: str = "POST"
     http_body_template: str = '{{"to": {to_json}, "text": {text_json}}}'

@@ -40,7 +40,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             timeout=10,
             socket_timeout=5,
         )
-        redis = aioredis.Redis(connection_pool=pool)
+        redis = aioredis.Redis.from_pool(pool)  # aclose() closes the pool too
         store = QueueStore(redis, catalog_, site, clock or SystemClock())
         await store.load()
         kafka = KafkaLink(settings)

@@ -21,7 +21,7 @@ class HttpGateway:
             name, _, value = settings.http_auth_header.partition(":")
             headers[name.strip()] = value.strip()
         self._client = httpx.AsyncClient(headers=headers, timeout=settings.gateway_timeout_s)
-        self._slots = Slots(settings.kannel_connections)
+        self._slots = Slots(settings.http_connections)
 
     def free(self) -> int:
         return self._slots.free()
