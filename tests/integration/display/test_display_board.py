@@ -120,17 +120,7 @@ async def test_a_poison_event_is_dead_lettered_with_its_reason_and_the_board_goe
             return bool((await board(display.http))["recent"])
 
         await tools.eventually(shown, "the call after the poison reaches the board")
-    consumer = AIOKafkaConsumer(
-        dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        records = []
-        while len(records) < 2:
-            batch = await asyncio.wait_for(consumer.getmany(timeout_ms=1000), 20)
-            records += [r for rs in batch.values() for r in rs]
-    finally:
-        await consumer.stop()
+    records = await dead_letters(kafka_bootstrap, dlq, 2)
     reasons = {r.value: dict(r.headers)[DLQ_REASON_HEADER].decode() for r in records}
     assert reasons[b"\xff not json"].startswith("not a CloudEvents 1.0 queue event")
     assert "unknown event type 'antre.ticket.teleported'" in reasons[unknown]
@@ -163,15 +153,21 @@ async def test_foreign_records_that_faststream_cannot_parse_are_dead_lettered_to
             return any(c["number"] == "B-007" for c in (await board(display.http))["recent"])
 
         await tools.eventually(shown, "the call after the foreign records reaches the board")
+    records = await dead_letters(kafka_bootstrap, dlq, 2)
+    assert {r.value for r in records} == {b"binary header", b"{broken"}
+
+
+async def dead_letters(kafka_bootstrap: str, dlq: str, n: int) -> list[Any]:
+    """The first n records of the dead-letter topic (20 s at most)."""
     consumer = AIOKafkaConsumer(
         dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest"
     )
     await consumer.start()
     try:
-        records = []
-        while len(records) < 2:
-            got = await asyncio.wait_for(consumer.getmany(timeout_ms=1000), 20)
-            records += [r for rs in got.values() for r in rs]
+        records: list[Any] = []
+        while len(records) < n:
+            batch = await asyncio.wait_for(consumer.getmany(timeout_ms=1000), 20)
+            records += [r for rs in batch.values() for r in rs]
+        return records
     finally:
         await consumer.stop()
-    assert {r.value for r in records} == {b"binary header", b"{broken"}
