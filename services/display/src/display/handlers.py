@@ -1,17 +1,15 @@
 """The display's Kafka consumer: queue events in, board changes applied, poison dead-lettered."""
 
-import asyncio
 import logging
 from typing import Any
 
 from antre_contracts import InvalidEvent, parse_event
-from antre_contracts.batches import no_body, tolerant_parser
+from antre_contracts.batches import handle_batch, no_body, tolerant_parser
 from antre_contracts.commits import Committer
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
 from faststream._internal.context import ContextRepo
 from faststream.kafka import KafkaRouter
-from faststream.kafka.annotations import KafkaMessage
 
 from display.config import Settings
 from display.metrics import Metrics
@@ -57,21 +55,7 @@ def build_router(
     )
     async def on_queue_events() -> None:
         """Apply queue events to the board projection; dead-letter what cannot be read."""
-        # Not a `message: KafkaMessage` parameter: FastDepends resolves a Context parameter
-        # with a sync call in a worker thread, a thread hop on every batch (board latency).
-        message: KafkaMessage | None = context.get_local("message")
-        if message is None:  # the broker's context was replaced (e.g. a wrapping app)
-            raise RuntimeError("no Kafka message in the broker's context")
-        records: tuple[Any, ...] = message.raw_message
-        try:
-            types, applied = await apply_batch(records)
-        except Exception:
-            # Redis or the dead-letter topic is away: rewind the batch and retry it, without
-            # spinning (what was applied already is dropped again by sequence).
-            await asyncio.sleep(0.5)
-            await message.nack()
-            raise
-        committer.after(message.consumer, records)
+        types, applied = await handle_batch(context, committer, apply_batch)
         for type_, result in zip(types, applied, strict=True):
             metrics.events.labels(type_, result.status).inc()
 

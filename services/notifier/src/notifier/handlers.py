@@ -1,6 +1,6 @@
 """Kafka handlers: queue events in, notices recorded in Redis (the sender sends them)."""
 
-import asyncio
+import functools
 import hashlib
 import logging
 import time
@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 from aiokafka import ConsumerRecord
-from antre_contracts.batches import no_body, tolerant_parser
+from antre_contracts.batches import handle_batch, no_body, tolerant_parser
 from antre_contracts.commits import Committer
 from antre_contracts.envelope import InvalidEvent, parse_event
 from antre_contracts.phone import PhoneCipher
@@ -18,7 +18,6 @@ from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
 from faststream._internal.context import ContextRepo
 from faststream.kafka import KafkaRouter
-from faststream.kafka.annotations import KafkaMessage
 
 from notifier.config import Settings
 from notifier.metrics import Metrics
@@ -68,21 +67,7 @@ def build_router(deps: Deps, context: ContextRepo, committer: Committer) -> Kafk
     )
     async def on_queue_events() -> None:
         """Turn queue events into SMS notices (once each), recorded in Redis."""
-        # Not a `msg: KafkaMessage` parameter: FastDepends resolves a Context parameter with a
-        # sync call in a worker thread, a thread hop on every batch.
-        msg: KafkaMessage | None = context.get_local("message")
-        if msg is None:  # the broker's context was replaced (e.g. a wrapping app)
-            raise RuntimeError("no Kafka message in the broker's context")
-        records: tuple[ConsumerRecord[Any, Any], ...] = msg.raw_message
-        try:
-            await handle_records(deps, records)
-        except Exception:
-            # Redis or the dead-letter topic is away: rewind the batch and retry it (what was
-            # recorded before the failure is recognised again by its once-keys), not spinning.
-            await asyncio.sleep(0.5)
-            await msg.nack()
-            raise
-        committer.after(msg.consumer, records)
+        await handle_batch(context, committer, functools.partial(handle_records, deps))
 
     return router
 
