@@ -67,11 +67,7 @@ async def test_a_resume_point_no_longer_kept_gets_a_fresh_snapshot(
     topic, dlq = await new_topic(), await new_topic("dlq", 1)
     async with tools.running(display_settings(topic, dlq)) as display:
         await produce(topic, events.called("A-001", "ktp-el", 1))
-
-        async def applied() -> bool:
-            return bool((await display.http.get("/api/v1/board")).json()["recent"])
-
-        await tools.eventually(applied, "the call is applied")
+        await call_applied(display, tools)
         async with stream(display.url, tools, last_id="1-0") as sse:
             event = await next_data(sse)
         assert event.event == "snapshot"
@@ -121,11 +117,7 @@ async def test_a_hundred_boards_connecting_at_once_all_get_the_board(
     topic, dlq = await new_topic(), await new_topic("dlq", 1)
     async with tools.running(display_settings(topic, dlq)) as display:
         await produce(topic, events.called("A-001", "ktp-el", 1))
-
-        async def applied() -> bool:
-            return bool((await display.http.get("/api/v1/board")).json()["recent"])
-
-        await tools.eventually(applied, "the call is applied")
+        await call_applied(display, tools)
 
         async def first_event() -> Any:
             async with stream(display.url, tools) as sse:
@@ -134,3 +126,12 @@ async def test_a_hundred_boards_connecting_at_once_all_get_the_board(
         firsts = await asyncio.gather(*(first_event() for _ in range(100)))
     assert {e.event for e in firsts} == {"snapshot"}
     assert all(e.data["recent"][0]["number"] == "A-001" for e in firsts)
+
+
+async def call_applied(display: Any, tools: Any) -> None:
+    """Until the board's recent calls are not empty."""
+
+    async def applied() -> bool:
+        return bool((await display.http.get("/api/v1/board")).json()["recent"])
+
+    await tools.eventually(applied, "the call is applied")

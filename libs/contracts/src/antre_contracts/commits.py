@@ -12,7 +12,8 @@ partitions no longer assigned (a rebalance) are dropped, their new owner reads t
 
 Commits are also spaced by an interval (100 ms by default): one commit per batch was a broker
 request per call at 200 calls/s, about a tenth of the display's CPU, on the same event loop
-that pushes to the boards. A crash redelivers at most that interval's events, dropped again.
+that pushes to the boards. A crash or a rebalance redelivers what was handled but not yet
+committed (about one interval's worth, more while commits fail), dropped again.
 """
 
 import asyncio
