@@ -30,7 +30,7 @@ up: infra ## Start the whole local system in the background and print its URLs (
 	@echo "Stop with: make down"
 
 down: ## Stop the services and the infrastructure
-	@pkill -f "python -m tools.simulator" || true
+	@pkill -f "[p]ython -m tools.simulator" || true  # [p]: not this recipe's own shell
 	@bash deploy/local/services.sh down
 	@bash deploy/local/infra.sh down
 
