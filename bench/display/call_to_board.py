@@ -34,7 +34,6 @@ from antre_contracts import load_catalog  # noqa: E402
 from bench.support.cleanup import forget_sites  # noqa: E402
 from bench.support.http import Conn  # noqa: E402
 from bench.support.machine import (  # noqa: E402
-    loopback_quickack,
     redis_stalls,
     redis_stalls_begin,
 )
@@ -386,7 +385,6 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "machine": {
             "cpus": os.cpu_count(),
             "loadavg_after": os.getloadavg(),
-            "loopback_quickack": loopback_quickack(),
             "redis_longest_stall_ms_during_calls": stalls,
         },
         "display_rss_mb": round(rss, 1),

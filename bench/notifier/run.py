@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from bench.support.cleanup import forget_sites  # noqa: E402
 from bench.support.machine import (  # noqa: E402
-    loopback_quickack,
+    kannel_box_quickack,
     redis_stalls,
     redis_stalls_begin,
 )
@@ -174,7 +174,7 @@ Command: `uv run python bench/notifier/run.py --burst {a.burst} --paced-rate {a.
 --paced-seconds {a.paced_seconds:g}`
 Run: {time.strftime("%Y-%m-%d %H:%M")} on {platform.node()} ({platform.processor() or platform.machine()}),
 real Kafka, Redis, Kannel (bearerbox + smsbox + fakesmsc), notifier as a process, provider kannel.
-Loopback quickack (`deploy/local/infra.sh tune`): {"on" if loopback_quickack() else "off"}.
+Kannel box link quickack route (`deploy/local/infra.sh up kannel`, as root): {"on" if kannel_box_quickack() else "OFF"}.
 Longest Redis stalls during the run (its latency monitor, ms): {stalls or "none over 20 ms"}.
 
 | measure | result | target |
