@@ -4,7 +4,7 @@ import logging
 from typing import Any
 
 from antre_contracts import InvalidEvent, parse_event
-from antre_contracts.batches import handle_batch, no_body, tolerant_parser
+from antre_contracts.batches import handle_batch, long_poll, no_body, tolerant_parser
 from antre_contracts.commits import Committer
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
@@ -36,7 +36,7 @@ def build_router(
         description="Queue events the display could not read, raw, with the reason in a header",
     )
 
-    @router.subscriber(
+    subscriber = router.subscriber(
         settings.topic,
         group_id=settings.group_id,
         auto_offset_reset="earliest",
@@ -46,13 +46,14 @@ def build_router(
         # the batch and retries it.
         batch=True,
         max_records=settings.batch_max,
-        batch_timeout_ms=settings.batch_wait_ms,
         ack_policy=AckPolicy.MANUAL,
         parser=tolerant_parser,  # a foreign record must reach the handler (dead letter)
         decoder=no_body,
         title="display/queue-events",
         description="Every queue event; projected onto the hall boards",
     )
+
+    @long_poll(subscriber, settings.batch_wait_ms)
     async def on_queue_events() -> None:
         """Apply queue events to the board projection; dead-letter what cannot be read."""
         types, applied = await handle_batch(context, committer, apply_batch)

@@ -85,8 +85,12 @@ class Settings(BaseSettings):
     )
     dlr_mask: int = Field(default=24, description="Kannel dlr-mask: 8 SMSC accepted, 16 rejected")
     send_batch: int = Field(default=64, ge=1)
-    fetch_max_wait_ms: int = Field(default=5, ge=0, description="Kafka fetch wait when idle")
-    batch_wait_ms: int = Field(default=2, ge=1, description="Consumer poll wait / idle sleep")
+    fetch_max_wait_ms: int = Field(
+        default=100, ge=0, description="Kafka fetch wait when idle; a record ends it at once"
+    )
+    batch_wait_ms: int = Field(
+        default=1000, ge=1, description="Longest consumer poll; a record ends it (long_poll)"
+    )
     commit_interval_ms: int = Field(
         default=100, ge=0, description="Least time between offset commits (redelivery bound)"
     )

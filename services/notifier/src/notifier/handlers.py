@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 from aiokafka import ConsumerRecord
-from antre_contracts.batches import handle_batch, no_body, tolerant_parser
+from antre_contracts.batches import handle_batch, long_poll, no_body, tolerant_parser
 from antre_contracts.commits import Committer
 from antre_contracts.envelope import InvalidEvent, parse_event
 from antre_contracts.phone import PhoneCipher
@@ -51,20 +51,19 @@ def build_router(deps: Deps, context: ContextRepo, committer: Committer) -> Kafk
     s = deps.settings
     router = KafkaRouter()
 
-    @router.subscriber(
+    subscriber = router.subscriber(
         s.topic,
         group_id=s.group_id,
         batch=True,
         max_records=500,
-        # aiokafka's 500 ms default wait would be the whole "called" SMS budget; FastStream
-        # sleeps batch_timeout_ms after an empty poll, so it bounds the latency added when idle.
-        batch_timeout_ms=s.batch_wait_ms,
-        fetch_max_wait_ms=s.fetch_max_wait_ms,
+        fetch_max_wait_ms=s.fetch_max_wait_ms,  # only an empty fetch waits (display config)
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
         parser=tolerant_parser,  # a foreign record must reach the handler (dead letter)
         decoder=no_body,
     )
+
+    @long_poll(subscriber, s.batch_wait_ms)
     async def on_queue_events() -> None:
         """Turn queue events into SMS notices (once each), recorded in Redis."""
         await handle_batch(context, committer, functools.partial(handle_records, deps))
