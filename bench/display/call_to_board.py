@@ -34,6 +34,7 @@ from antre_contracts import load_catalog  # noqa: E402
 from bench.support.cleanup import forget_sites  # noqa: E402
 from bench.support.http import Conn  # noqa: E402
 from bench.support.machine import (  # noqa: E402
+    loopback_quickack,
     redis_stalls,
     redis_stalls_begin,
 )
@@ -395,6 +396,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "loadavg_after": os.getloadavg(),
             "redis_longest_stall_ms_during_calls": stalls,
+            "loopback_quickack_everywhere": loopback_quickack(),
         },
         "display_rss_mb": round(rss, 1),
         "display_peak_rss_mb": round(hwm, 1),

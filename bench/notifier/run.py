@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 from bench.support.cleanup import forget_sites  # noqa: E402
 from bench.support.machine import (  # noqa: E402
     kannel_box_quickack,
+    loopback_quickack,
     redis_stalls,
     redis_stalls_begin,
 )
@@ -174,7 +175,7 @@ Command: `uv run python bench/notifier/run.py --burst {a.burst} --paced-rate {a.
 --paced-seconds {a.paced_seconds:g}`
 Run: {time.strftime("%Y-%m-%d %H:%M")} on {platform.node()} ({platform.processor() or platform.machine()}),
 real Kafka, Redis, Kannel (bearerbox + smsbox + fakesmsc), notifier as a process, provider kannel.
-Kannel box link quickack route (`deploy/local/infra.sh up kannel`, as root): {"on" if kannel_box_quickack() else "OFF"}.
+Kannel box link quickack route (`deploy/local/infra.sh up kannel`, as root): {"on" if kannel_box_quickack() else "OFF"}; quickack on all of loopback (the removed `tune`): {"ON" if loopback_quickack() else "off"}.
 Longest Redis stalls during the run (its latency monitor, ms): {stalls or "none over 20 ms"}.
 
 | measure | result | target |

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 #
 # Antre local infrastructure, without Docker: Kafka (KRaft), Redis, Kannel + fakesmsc,
-# and on request Prometheus. Everything binds 127.0.0.1; runtime data, pid files, logs
-# and rendered configs live under $REPO/var (git-ignored).
+# and on request Prometheus. Everything binds 127.0.0.1 (Kannel's box link: 127.0.0.2);
+# runtime data, pid files, logs and rendered configs live under $REPO/var (git-ignored).
 #
 #   deploy/local/infra.sh install              apt packages + Kafka jars (safe to re-run)
 #   deploy/local/infra.sh up [component...]     start (idempotent), wait until ready
@@ -34,7 +34,8 @@
 # address of its own, 127.0.0.2, and `up kannel` gives that one address a local route with
 # `quickack 1` (p50 0.5 ms, p99 0.9 ms). Nothing else on the machine uses 127.0.0.2; `down
 # kannel` removes the route. It needs root (CAP_NET_ADMIN): without it Kannel still works, on
-# the same address, with the stall, and `up` says so.
+# the same address, with the stall, and `up` warns. `status` shows it; a Kannel started with an
+# older config (box link on 127.0.0.1) needs `restart kannel`.
 #
 # fakesmsc prints every SMS that reaches it to var/log/fakesmsc.log as
 #   "... DEBUG: Got message N: <from to text body>"   (line-buffered: tests may tail it).
@@ -529,9 +530,18 @@ kannel_render() {
         "BOX_HOST=$KANNEL_BOX_HOST"
 }
 
-# The box link's own route with quickack (see "Kannel's box link" in the header).
+# The box link's own route with quickack (see "Kannel's box link" in the header). Only an
+# address of 127.0.0.0/8 other than 127.0.0.1 will do: the route replaces the kernel's own for
+# that one address, and `down` deletes it.
+box_host_valid() {
+    [[ $KANNEL_BOX_HOST =~ ^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] &&
+        [[ $KANNEL_BOX_HOST != 127.0.0.1 ]] &&
+        ((BASH_REMATCH[1] < 256 && BASH_REMATCH[2] < 256 && BASH_REMATCH[3] < 256))
+}
 box_route() { ip route show table local "$KANNEL_BOX_HOST/32" 2>/dev/null; }
 box_quickack_on() { grep -q "quickack 1" <<<"$(box_route)"; }
+# bearerbox listens for smsbox on the box address (not an older config on 127.0.0.1).
+box_link_listening() { ss -Hltn "sport = :$KANNEL_SMSBOX_PORT" 2>/dev/null | grep -qF "$KANNEL_BOX_HOST:"; }
 
 box_route_up() {
     box_quickack_on && return 0
@@ -539,13 +549,24 @@ box_route_up() {
         src "$KANNEL_BOX_HOST" quickack 1 2>/dev/null; then
         return 0
     fi
-    say "kannel: WARNING: no quickack route for the box link on $KANNEL_BOX_HOST (needs root" \
-        "and iproute2); sendsms replies with delivery reports may wait ~40 ms"
+    warn "no quickack route for Kannel's box link on $KANNEL_BOX_HOST (needs root and" \
+        "iproute2): sendsms replies with delivery reports may wait up to ~40 ms"
 }
 
 box_route_down() {
+    # Only our own route (proto static); without root it stays, harmless, until reboot.
     if box_quickack_on; then
-        ip route del local "$KANNEL_BOX_HOST" dev lo table local 2>/dev/null || true
+        ip route del local "$KANNEL_BOX_HOST" dev lo table local proto static 2>/dev/null || true
+    fi
+}
+
+box_link_text() {
+    if box_quickack_on && box_link_listening; then
+        echo "box link $KANNEL_BOX_HOST quickack on"
+    elif box_link_listening; then
+        echo "box link $KANNEL_BOX_HOST quickack OFF (needs root)"
+    else
+        echo "box link NOT on $KANNEL_BOX_HOST (an older config: restart kannel)"
     fi
 }
 
@@ -554,8 +575,10 @@ up_kannel() {
     started=$(now)
     command -v bearerbox >/dev/null || die "kannel missing: run 'deploy/local/infra.sh install'"
     [[ -x $FAKESMSC_BIN ]] || die "$FAKESMSC_BIN missing (package kannel-extras): run install"
+    box_host_valid || die "KANNEL_BOX_HOST=$KANNEL_BOX_HOST: use an address of 127.0.0.0/8 other than 127.0.0.1"
     if bb=$(running bearerbox) && sb=$(running smsbox) && fs=$(running fakesmsc) && kannel_ready; then
-        say "kannel: already running (bearerbox $bb, smsbox $sb, fakesmsc $fs), ready; sendsms on 127.0.0.1:$KANNEL_SENDSMS_PORT"
+        box_link_listening && box_route_up
+        say "kannel: already running (bearerbox $bb, smsbox $sb, fakesmsc $fs), ready; sendsms on 127.0.0.1:$KANNEL_SENDSMS_PORT; $(box_link_text)"
         return 0
     fi
     kannel_render
@@ -598,16 +621,12 @@ up_kannel() {
     say "kannel: started (bearerbox $(running bearerbox), smsbox $(running smsbox), fakesmsc $(running fakesmsc)), ready in $(elapsed "$started"); sendsms on 127.0.0.1:$KANNEL_SENDSMS_PORT; $(box_link_text)"
 }
 
-box_link_text() {
-    if box_quickack_on; then echo "box link $KANNEL_BOX_HOST quickack on"; else echo "box link quickack OFF"; fi
-}
-
 down_kannel() {
     local signal=${1:-TERM} any=0
     stop_proc fakesmsc 5 "$signal" && any=1
     stop_proc smsbox 10 "$signal" && any=1
     stop_proc bearerbox 20 "$signal" && any=1
-    box_route_down
+    box_host_valid && box_route_down
     if ((any)); then say "kannel: stopped"; else say "kannel: not running"; fi
 }
 
@@ -630,7 +649,7 @@ status_kannel() {
         say "kannel      running ($joined)  ready      sendsms 127.0.0.1:$KANNEL_SENDSMS_PORT, $(box_link_text)"
         return 0
     fi
-    say "kannel      running ($joined)  NOT ready  sendsms 127.0.0.1:$KANNEL_SENDSMS_PORT"
+    say "kannel      running ($joined)  NOT ready  sendsms 127.0.0.1:$KANNEL_SENDSMS_PORT, $(box_link_text)"
     return 1
 }
 
@@ -788,6 +807,7 @@ main() {
         status) cmd_status "$@" ;;
         logs) cmd_logs "$@" ;;
         env) cmd_env ;;
+        tune) die "'tune' is gone: Kannel's box link has a quickack route of its own (see help). To undo an old 'tune': ip route change local 127.0.0.0/8 dev lo proto kernel scope host src 127.0.0.1 table local (and the same for 127.0.0.1)" ;;
         help | -h | --help) usage ;;
         *)
             usage >&2

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import pytest
+from aiokafka.errors import ConsumerStoppedError
 from antre_contracts.batches import long_poll
 from faststream.kafka import KafkaRouter
 
@@ -17,6 +18,8 @@ class FakeConsumer:
 
     async def getmany(self, timeout_ms: int, max_records: int) -> dict[str, list[Any]]:
         self.calls.append((timeout_ms, max_records))
+        if not self.replies:
+            raise ConsumerStoppedError  # how FastStream's loop learns the consumer is gone
         return self.replies.pop(0)
 
 
@@ -44,7 +47,21 @@ async def test_without_long_poll_faststream_sleeps_after_an_empty_poll() -> None
     assert time.perf_counter() - started >= 0.15
 
 
-def test_refuses_a_subscriber_that_is_not_a_batch_one() -> None:
+async def test_faststreams_own_consume_loop_calls_it() -> None:
+    # If an upgrade stopped calling self.get_msg, the patch would do nothing, silently, and
+    # FastStream's 200 ms default poll and sleep would be back on every call.
+    subscriber = long_poll(batch_subscriber(), 1000)
+    subscriber.running = True
+    consumer = FakeConsumer([{}, {}, {}])
+    started = time.perf_counter()
+    await subscriber._run_consume_loop(consumer)  # returns on ConsumerStoppedError
+    assert time.perf_counter() - started < 0.1
+    assert consumer.calls == [(1000, 7)] * 4
+
+
+def test_refuses_a_subscriber_that_is_not_a_batch_one_or_no_wait() -> None:
     single = KafkaRouter().subscriber("t", group_id="g")
     with pytest.raises(TypeError):
         long_poll(single, 1000)
+    with pytest.raises(ValueError):
+        long_poll(batch_subscriber(), 0)

@@ -61,7 +61,7 @@ def long_poll(subscriber: S, wait_ms: int) -> S:
 
     FastStream's batch loop calls `getmany(timeout_ms=batch_timeout_ms)` and, when nothing came,
     sleeps `batch_timeout_ms` more before asking again. A short timeout then spins the loop
-    (with a 2 ms timeout an idle display woke ~250 times a second: ~9% of a core) and a record
+    (with a 2 ms timeout and a 5 ms fetch wait an idle display used ~9% of a core) and a record
     that lands during the sleep waits for it; a long one makes that wait long. aiokafka's
     `getmany` already returns as soon as a fetch brings records, so here the loop asks with
     `wait_ms` and asks again at once when nothing came: no sleep, no added latency, and an idle
@@ -69,6 +69,8 @@ def long_poll(subscriber: S, wait_ms: int) -> S:
     """
     if not hasattr(subscriber, "batch_timeout_ms"):  # not FastStream's BatchSubscriber
         raise TypeError(f"long_poll needs a batch subscriber, not {type(subscriber).__name__}")
+    if wait_ms < 1:  # getmany(timeout_ms=0) never suspends: the loop would starve the others
+        raise ValueError(f"long_poll needs wait_ms >= 1, not {wait_ms}")
     max_records = getattr(subscriber, "max_records", None)
 
     async def get_msg(consumer: Any) -> tuple[Any, ...]:
