@@ -12,6 +12,8 @@ import pytest
 import redis.asyncio as aioredis
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from tests.support.cleanup import forget_sites
+
 KAFKA = os.environ.get("ANTRE_TEST_KAFKA", "127.0.0.1:9092")
 REDIS_URL = os.environ.get("ANTRE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
@@ -43,16 +45,7 @@ async def site_id() -> AsyncIterator[str]:
     thousand per run grow the shared Redis and its AOF, and the benches on it slow down."""
     site = "t" + uuid.uuid4().hex[:10]
     yield site
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{{{site}}}:*", count=10_000)]
-        for start in range(0, len(keys), 1000):
-            await client.unlink(*keys[start : start + 1000])
-        # The notifier's per-group set of sites with work (notifier.store) sits outside {site}.
-        async for key in client.scan_iter(match="notifier:sites:*", count=10_000):
-            await client.srem(key, site)
-    finally:
-        await client.aclose()
+    await forget_sites(REDIS_URL, site)
 
 
 @pytest.fixture

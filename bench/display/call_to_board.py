@@ -31,13 +31,13 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from antre_contracts import load_catalog  # noqa: E402
 
-from bench.support.cleanup import forget_sites  # noqa: E402
 from bench.support.http import Conn  # noqa: E402
 from bench.support.machine import (  # noqa: E402
     loopback_quickack,
     redis_stalls,
     redis_stalls_begin,
 )
+from tests.support.cleanup import forget_sites  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
 KAFKA = "127.0.0.1:9092"

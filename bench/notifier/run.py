@@ -22,7 +22,6 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from bench.support.cleanup import forget_sites  # noqa: E402
 from bench.support.machine import (  # noqa: E402
     kannel_box_quickack,
     loopback_quickack,
@@ -30,6 +29,7 @@ from bench.support.machine import (  # noqa: E402
     redis_stalls_begin,
 )
 from tests.integration.notifier.helpers import Events, notifier_env, unique_phone  # noqa: E402
+from tests.support.cleanup import forget_sites  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
 KAFKA = "127.0.0.1:9092"

@@ -39,8 +39,8 @@ from ticketing.kafka import KafkaLink  # noqa: E402
 from ticketing.relay import OutboxRelay  # noqa: E402
 from ticketing.store.queues import QueueStore  # noqa: E402
 
-from bench.support.cleanup import forget_site  # noqa: E402
 from bench.support.http import Conn, percentile, rss_mb  # noqa: E402
+from tests.support.cleanup import forget_site  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
 KAFKA, REDIS = "127.0.0.1:9092", "redis://127.0.0.1:6379/0"
