@@ -9,6 +9,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 router = APIRouter()
 
 
+def _problem(
+    status: int, title: str, detail: str, extra: dict[str, Any] | None = None
+) -> JSONResponse:
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return JSONResponse(
+        {**body, **(extra or {})}, status_code=status, media_type="application/problem+json"
+    )
+
+
 @router.get("/healthz")
 async def healthz() -> dict[str, str]:
     """Alive: the process answers."""
@@ -31,17 +41,9 @@ async def readyz(request: Request) -> JSONResponse:
     ok = all(checks.values())
     if ok:
         return JSONResponse({"status": "ready", **checks})
-    return JSONResponse(
-        {
-            "type": "about:blank",
-            "title": "Notifier not ready",
-            "status": 503,
-            "detail": "Kafka or Redis is not reachable: "
-            + ", ".join(k for k, v in checks.items() if not v),
-            **checks,
-        },
-        status_code=503,
-        media_type="application/problem+json",
+    missing = ", ".join(k for k, v in checks.items() if not v)
+    return _problem(
+        503, "Notifier not ready", f"Kafka or Redis is not reachable: {missing}", checks
     )
 
 
@@ -54,17 +56,11 @@ async def kannel_dlr(request: Request) -> Response:
         site = bytes.fromhex(q["site"]).decode()
         notice = bytes.fromhex(q["notice"]).decode()
     except (KeyError, ValueError):
-        return JSONResponse(
-            {
-                "type": "about:blank",
-                "title": "Bad delivery report",
-                "status": 400,
-                "detail": "Expected hex-encoded 'site' and 'notice' query parameters, as the"
-                " notifier writes them into Kannel's dlr-url.",
-            },
-            status_code=400,
-            media_type="application/problem+json",
+        detail = (
+            "Expected hex-encoded 'site' and 'notice' query parameters, as the notifier writes"
+            " them into Kannel's dlr-url."
         )
+        return _problem(400, "Bad delivery report", detail)
     await request.app.state.store.delivery_report(site, notice, q.get("status", ""))
     return Response(b"", media_type="text/plain")
 
