@@ -30,12 +30,13 @@
 #
 # Kannel's box link: bearerbox and smsbox (1.4.5) talk over TCP without TCP_NODELAY. With
 # delivery reports on, Nagle then waits for the peer's delayed ACK and sendsms replies take up
-# to ~40 ms (bench/notifier/kannel_direct.py, paced 200/s: p50 20.7 ms, p90 37.2 ms, p99 41.6
-# ms). So the link gets an address of its own, 127.0.0.2, and `up kannel` gives that one
-# address a local route with `quickack 1` (p50 0.4 ms, p90 0.6 ms, p99 1.4 ms). Nothing else on the machine uses 127.0.0.2; `down
-# kannel` removes the route. It needs root (CAP_NET_ADMIN): without it Kannel still works, on
-# the same address, with the stall, and `up` warns. `status` shows it; a Kannel started with an
-# older config (box link on 127.0.0.1) needs `restart kannel`.
+# to ~40 ms (bench/notifier/kannel_direct.py, the notifier's own requests paced 200/s: p50
+# 20.8 ms, p90 37.2 ms, p99 41.4 ms). So the link gets an address of its own, 127.0.0.2, and
+# `up kannel` gives that one address a local route with `quickack 1` (p50 0.6 ms, p90 0.8 ms,
+# p99 1.1 ms). Nothing else on the machine uses 127.0.0.2; `down kannel` removes the route.
+# It needs root (CAP_NET_ADMIN): without it Kannel still works, on the same address, with the
+# stall, and `up` warns. `status` shows it; a Kannel started with an older config (box link on
+# 127.0.0.1) needs `restart kannel`.
 #
 # fakesmsc prints every SMS that reaches it to var/log/fakesmsc.log as
 #   "... DEBUG: Got message N: <from to text body>"   (line-buffered: tests may tail it).
