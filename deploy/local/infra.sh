@@ -395,10 +395,12 @@ kafka_prepare() {
             sed -n 's/^cluster\.id=//p' "$KAFKA_DATA/meta.properties" >"$KAFKA_DIR/cluster.id"
         return 0
     fi
-    if [[ ! -s $KAFKA_DIR/cluster.id ]]; then
-        # A Kafka Uuid: 16 random bytes, base64url without padding (what random-uuid prints).
+    # A Kafka Uuid: 16 random bytes, base64url without padding (what random-uuid prints). Like
+    # Kafka's Uuid.randomUuid, draw again when it starts with "-": StorageTool's parser would
+    # read `-t -abc…` as an option (1 run in 64 failed so; a file left by such a run is redrawn).
+    while [[ ! -s $KAFKA_DIR/cluster.id || $(<"$KAFKA_DIR/cluster.id") == -* ]]; do
         head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_DIR/cluster.id"
-    fi
+    done
     say "kafka: formatting $KAFKA_DATA (cluster id $(<"$KAFKA_DIR/cluster.id"))"
     kafka_java_cmd
     "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -g --standalone \
