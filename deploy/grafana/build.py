@@ -78,8 +78,15 @@ HALL = dashboard("antre-hall", "Antre — Ringkasan Aula (Kepala MPP)", [
     panel("Antrean per layanan", ("sort_desc(antre_queue_length)", "{{service}}"), kind="bargauge", w=12, h=10,
           desc="Orang yang menunggu sekarang, per layanan"),
     panel("Loket buka per layanan", ("antre_open_counters", "{{service}}"), kind="bargauge", w=12, h=10),
+    panel("Loket buka tanpa pengunjung, padahal ada yang menunggu",
+          ("max by (counter) (antre_loket_queue_length) > 0 and on (counter) max by (counter) (antre_loket_open) == 1"
+           " and on (counter) max by (counter) (antre_loket_serving) == 0", "{{counter}}"),
+          kind="bargauge", w=12, desc="Orang yang menunggu layanan loket ini; loketnya buka tetapi tidak memanggil"),
+    panel("Status loket", ("max by (counter) (antre_loket_open + antre_loket_serving)", "{{counter}}"),
+          kind="bargauge", w=12, desc="0 tutup atau istirahat, 1 buka dan kosong, 2 sedang melayani"),
     panel("Kedatangan per jam", ("sum(rate(antre_tickets_issued_total[$__rate_interval])) * 3600", "tiket/jam"), w=12),
-    panel("Waktu tunggu p90 per layanan vs standar", ("antre:waiting_time_seconds:p90_30m", "{{service}}"), unit="s", w=12),
+    panel("Waktu tunggu p90 per layanan vs standar", ("antre:waiting_time_seconds:p90_30m", "p90 {{service}}"),
+          ("antre:service_level_seconds", "standar {{service}}"), unit="s", w=12),
     panel("Tiket per instansi hari ini", ("sort_desc(sum by (agency) (increase(antre_tickets_issued_total[$__range])))", "{{agency}}"), kind="bargauge", w=12),
     panel("Tiket prioritas hari ini", ("sum by (priority) (increase(antre_tickets_issued_total[$__range]))", "{{priority}}"), kind="piechart", w=6),
     panel("Kanal", ("sum by (channel) (increase(antre_tickets_issued_total[$__range]))", "{{channel}}"), kind="piechart", w=6),
@@ -101,13 +108,13 @@ LEVELS = dashboard("antre-service-levels", "Antre — Standar Layanan per Instan
           kind="bargauge", unit="percentunit"),
     panel("Panggilan ulang dan pengalihan hari ini",
           (f"sum by (service) (increase(antre_recalls_total[$__range])) {AGENCY}", "panggil ulang {{service}}"),
-          ('sum by (from_service) (increase(antre_transfers_total[$__range]))', "dialihkan dari {{from_service}}"), kind="bargauge"),
+          (f"sum by (service) (increase(antre_transfers_total[$__range])) {AGENCY}", "dialihkan dari {{service}}"), kind="bargauge"),
 ], agency_var=True)  # fmt: skip
 
 HEALTH = dashboard("antre-system-health", "Antre — Kesehatan Sistem", [
     panel("Target aktif", ('up{job=~"ticketing|display|notifier"}', "{{job}}"), kind="stat", w=8, h=5),
     panel("Peringatan aktif", ('ALERTS{alertstate="firing"}', "{{alertname}} {{service}}{{job}}"), kind="table", w=16, h=5),
-    panel("Consumer lag (pesan)", ("sum by (group, topic) (antre_consumer_lag_messages)", "{{group}}")),
+    panel("Consumer lag (pesan)", ("antre:consumer_lag_messages:sum", "{{group}}")),
     panel("Outbox", ("antre_outbox_backlog", "ticketing → Kafka"), ("notifier_outbox_backlog", "SMS notifier")),
     panel("Latensi penanganan event p99",
           ("histogram_quantile(0.99, sum by (le) (rate(notifier_event_latency_seconds_bucket[$__rate_interval])))", "notifier: event → Redis"),

@@ -4,6 +4,7 @@ from antre_contracts.catalog import Catalog, load_catalog
 from antre_contracts.envelope import CloudEvent, InvalidEvent, parse_event
 from antre_contracts.events import (
     EVENT_TYPES,
+    Channel,
     CounterState,
     CounterStateChanged,
     EventData,
@@ -23,6 +24,7 @@ __all__ = [
     "EVENT_TYPES",
     "QUEUE_EVENTS",
     "Catalog",
+    "Channel",
     "CloudEvent",
     "CounterState",
     "CounterStateChanged",

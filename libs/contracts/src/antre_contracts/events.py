@@ -22,6 +22,14 @@ class Priority(StrEnum):
     ibu_hamil = "ibu_hamil"
 
 
+class Channel(StrEnum):
+    """Where a ticket was taken."""
+
+    kiosk = "kiosk"
+    web = "web"
+    api = "api"
+
+
 class Outcome(StrEnum):
     served = "served"
     no_show = "no_show"

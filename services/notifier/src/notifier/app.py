@@ -29,7 +29,7 @@ from notifier.notices import Rules
 from notifier.routes import router
 from notifier.sender import Sender
 from notifier.store import NotifierStore
-from notifier.texts import Templates
+from notifier.texts import KINDS, Templates
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await publish_dead_letter(orjson.dumps(record), record["ticket_id"].encode(), reason)
 
         gateway = build_gateway(s)
+        metrics.prime(KINDS, gateway.name)
         sender = Sender(
             s, store, gateway, Templates(s.templates_path), catalog, cipher, metrics,
             dead_letter_notice,

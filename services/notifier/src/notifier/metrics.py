@@ -1,5 +1,7 @@
 """Prometheus metrics of the notifier. Labels never carry a phone number."""
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (
@@ -71,3 +73,12 @@ class Metrics:
             "Notices in the outbox, due now or waiting for a retry",
             registry=registry,
         )
+
+    def prime(self, kinds: Iterable[str], provider: str) -> None:
+        """Every kind's SMS series at 0 from the start: a series born at its first count (1)
+        loses that count in `increase()` and `rate()`, so the SMS panels would miss it."""
+        for kind in kinds:
+            for counter in (self.sent, self.failed, self.retried, self.stale):
+                counter.labels(kind, provider)
+        self.gateway_latency.labels(provider)
+        self.call_to_gateway.labels(provider)

@@ -1,7 +1,6 @@
 """The ticketing app factory: HTTP API, outbox relay to Kafka, metrics."""
 
 import asyncio
-import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -9,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
-from antre_contracts import PhoneCipher, load_catalog
+from antre_contracts import Catalog, PhoneCipher, load_catalog
 from fastapi import FastAPI
 
 from ticketing import metrics, web
@@ -29,6 +28,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     """Build the app; clients are made in the lifespan, never at import."""
     catalog_ = load_catalog(settings.catalog_path)
     site = settings.site_id or catalog_.site.id
+    metrics.prime(catalog_)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,7 +51,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         app.state.runtime = Runtime(catalog_, store, officers, settings.enforce_hours)
         app.state.redis, app.state.kafka, app.state.relay = redis, kafka, relay
         stopping = asyncio.Event()
-        gauges = asyncio.create_task(_refresh_gauges(store, stopping))
+        gauges = asyncio.create_task(_refresh_gauges(store, catalog_, stopping))
         # What start-up made lives as long as the process: keep it out of the collector's
         # generations, whose full passes showed as call-next latency spikes.
         gc.freeze()
@@ -100,13 +100,25 @@ def _document_officer_token(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def _refresh_gauges(store: QueueStore, stopping: asyncio.Event, every_s: float = 2.0) -> None:
-    """Queue length and open counters come from Redis, so they are right after a restart."""
+async def _refresh_gauges(
+    store: QueueStore, catalog: Catalog, stopping: asyncio.Event, every_s: float = 2.0
+) -> None:
+    """Queues and counters come from Redis, so the gauges are right after a restart."""
     # The flag, not only the cancel: redis-py can turn a cancel into a ConnectionError,
     # which the loop would take for Redis being away and go on forever.
     while not stopping.is_set():
-        with contextlib.suppress(Exception):
-            for service_id, live in (await store.overview()).items():
+        try:
+            overview = await store.overview()
+            for service_id, live in overview.items():
                 metrics.QUEUE_LENGTH.labels(service_id).set(live["waiting"])
                 metrics.OPEN_COUNTERS.labels(service_id).set(live["open"])
+            states = await store.counter_states()
+            for counter in catalog.counters:
+                state, serving = states[counter.id]
+                waiting = sum(overview[s]["waiting"] for s in counter.services if s in overview)
+                metrics.COUNTER_OPEN.labels(counter.id).set(state == "open")
+                metrics.COUNTER_SERVING.labels(counter.id).set(serving)
+                metrics.COUNTER_QUEUE_LENGTH.labels(counter.id).set(waiting)
+        except Exception as exc:  # Redis away: the gauges keep their last values meanwhile
+            log.warning("queue gauges not refreshed: %r", exc)
         await asyncio.sleep(every_s)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from antre_contracts import Outcome, Priority
+from antre_contracts import Channel, Outcome, Priority
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -20,7 +20,7 @@ class IssueRequest(_Body):
         description="Optional mobile number for SMS",
         examples=["0812 3456 7890"],
     )
-    channel: Literal["kiosk", "web", "api"] = "kiosk"
+    channel: Channel = Channel.kiosk
 
 
 class TicketOut(BaseModel):

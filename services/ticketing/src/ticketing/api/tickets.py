@@ -107,7 +107,7 @@ async def issue_ticket(request: Request) -> Response:
             call,
             service.id,
             body.priority.value,
-            body.channel,
+            body.channel.value,
             phone,
             fingerprint,
         )
@@ -115,7 +115,7 @@ async def issue_ticket(request: Request) -> Response:
         raise Problem(exc.code, service_name=service.name, **exc.info) from None
     if not raw["replay"]:
         metrics.TICKETS_ISSUED.labels(
-            service.agency, service.id, body.priority.value, body.channel
+            service.agency, service.id, body.priority.value, body.channel.value
         ).inc()
     out = ticket_out(rt, {**raw, "priority": body.priority.value}, service)
     return json_response(out, 201, Location=f"/api/v1/tickets/{raw['ticket_id']}")

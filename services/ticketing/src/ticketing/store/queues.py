@@ -146,7 +146,9 @@ class QueueStore:
 
     async def overview(self) -> dict[str, dict[str, Any]]:
         args = {"services": list(self.default_s), "default_s": self.default_s}
-        return await self._fcall("antre_overview", self.call(), args)
+        by_service = await self._fcall("antre_overview", self.call(), args)
+        del by_service["replay"]  # _fcall's flag, not a service
+        return by_service
 
     async def queue(self, service_id: str, n: int = 50) -> dict[str, Any]:
         args = {"service": service_id, "rules": self.rules, "n": n}
@@ -155,3 +157,14 @@ class QueueStore:
     async def counter(self, counter_id: str) -> dict[str, str]:
         raw = cast(dict[bytes, bytes], await self.redis.hgetall(f"{self.prefix}:c:{counter_id}"))
         return {k.decode(): v.decode() for k, v in raw.items()}
+
+    async def counter_states(self) -> dict[str, tuple[str, bool]]:
+        """Every catalog counter: (state, whether a ticket is at it), in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for counter in self.catalog.counters:
+            pipe.hmget(f"{self.prefix}:c:{counter.id}", "state", "ticket")
+        replies = cast(list[list[bytes | None]], await pipe.execute())
+        return {
+            counter.id: ((state or b"closed").decode(), bool(ticket))
+            for counter, (state, ticket) in zip(self.catalog.counters, replies, strict=True)
+        }
