@@ -45,7 +45,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         await store.load()
         kafka = KafkaLink(settings)
         kafka.start()
-        relay = OutboxRelay(redis, store.outbox, kafka.publish, batch=settings.relay_batch)
+        relay = OutboxRelay(
+            redis,
+            store.outbox,
+            kafka.publish,
+            batch=settings.relay_batch,
+            report=kafka.metrics.batch,
+        )
         relay.start()
         officers = {o.token_sha256: o for o in catalog_.officers}
         app.state.runtime = Runtime(catalog_, store, officers, settings.enforce_hours)

@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 Entry = tuple[bytes, dict[bytes, bytes]]
 Publish = Callable[[bytes, bytes], Awaitable["asyncio.Future[Any]"]]
 """(key, value) -> the producer's delivery future (resolved when the broker acknowledged)."""
+Report = Callable[[int, int, BaseException | None, float], None]
+"""After each batch: (acked, not acked, the first error, seconds from first send to the end)."""
 
 
 class OutboxRelay:
@@ -28,6 +30,7 @@ class OutboxRelay:
         batch: int = 500,
         lease_s: int = 60,
         retry_max_s: float = 5.0,
+        report: Report | None = None,
     ) -> None:
         self.redis = redis
         self.outbox = outbox
@@ -36,6 +39,7 @@ class OutboxRelay:
         self.batch = batch
         self.lease_s = lease_s
         self.retry_max_s = retry_max_s
+        self.report = report
         self.owner = f"relay-{id(self):x}"
         self._last = b"0-0"
         self._stopping = False
@@ -95,6 +99,7 @@ class OutboxRelay:
                 return
             entries = cast(list[Entry], reply[0][1])
         futures, refused = [], None
+        sent_at = time.perf_counter()
         for i, (_, fields) in enumerate(entries, start=1):
             if i % 25 == 0:
                 await asyncio.sleep(0)  # a big batch must not hold back the HTTP requests
@@ -114,12 +119,17 @@ class OutboxRelay:
                 failed_keys.add(fields[b"k"])
             else:
                 done.append(entry_id)
+        error = next((r for r in results if isinstance(r, BaseException)), None)
+        if self.report is not None:
+            # What Kafka acknowledged (kept or not for order) and what it refused; entries not
+            # tried after a refusal are no publish attempt.
+            acked = sum(not isinstance(r, BaseException) for r in results)
+            self.report(acked, len(results) - acked, error, time.perf_counter() - sent_at)
         if done:
             await self.redis.xdel(self.outbox, *done)
             metrics.EVENTS_RELAYED.inc(len(done))
             self._last = max(self._last, done[-1], key=_stream_id)
         if len(done) < len(entries):
-            error = next(r for r in results if isinstance(r, BaseException))
             raise RuntimeError(f"{len(entries) - len(done)} events not acknowledged: {error!r}")
 
 
