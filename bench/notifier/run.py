@@ -79,7 +79,9 @@ def quantile(m: dict[str, float], q: float, base: dict[str, float]) -> float:
 
 
 def sent(m: dict[str, float]) -> float:
-    return sum(v for k, v in m.items() if k.startswith("notifier_sms_sent_total"))
+    return sum(
+        v for k, v in m.items() if k.startswith("notifier_sms_total") and 'outcome="sent"' in k
+    )
 
 
 def rss_mb(pid: int) -> tuple[float, float]:

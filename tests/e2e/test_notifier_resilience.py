@@ -107,8 +107,13 @@ async def test_kannel_down_then_back_delivers_what_is_due_and_drops_a_stale_call
         assert sorted(to for to, _ in got) == sorted([waiting, late])
         assert "Silakan menuju loket 3" in dict(got)[late]
         for _ in range(50):
-            if metric(notifier.url, "notifier_sms_dropped_stale_total", kind="called") >= 1:
+            if (
+                metric(notifier.url, "notifier_sms_total", kind="called", outcome="dropped_stale")
+                >= 1
+            ):
                 break
             await asyncio.sleep(0.2)
-        assert metric(notifier.url, "notifier_sms_dropped_stale_total", kind="called") == 1
+        assert (
+            metric(notifier.url, "notifier_sms_total", kind="called", outcome="dropped_stale") == 1
+        )
         assert sms.messages({called}) == []

@@ -222,7 +222,7 @@ async def test_prometheus_scrapes_every_service_and_counts_a_simulated_day_exact
     # SMS: one 'issued' SMS per ticket with a phone number, through the real Kannel.
     sms = {("issued",): float(tally.with_phone)}
     got_sms = await prom.settled(
-        'sum by (kind) (notifier_sms_sent_total{kind="issued"})', sms, "kind"
+        'sum by (kind) (notifier_sms_total{kind="issued",outcome="sent"})', sms, "kind"
     )
     assert got_sms == sms
     assert await prom.settled("sum(notifier_sms_failed_total) or vector(0)", {(): 0.0}) == {(): 0.0}

@@ -44,7 +44,7 @@ async def test_issue_near_turn_and_call_are_sent_once_in_order_despite_redeliver
     await produce(kafka_bootstrap, n.topic, mev.key, mev.issued("B-001", marker, ahead=9)[1])  # type: ignore[attr-defined]
     await sms.wait_for({marker}, lambda m: len(m) >= 1)
     assert len(sms.messages({phone})) == 3
-    assert metric(n.url, "notifier_sms_sent_total", provider="kannel") == 4
+    assert metric(n.url, "notifier_sms_total", provider="kannel", outcome="sent") == 4
 
 
 async def test_invalid_phone_is_dead_lettered_with_the_reason_and_gets_no_sms(
@@ -64,7 +64,7 @@ async def test_invalid_phone_is_dead_lettered_with_the_reason_and_gets_no_sms(
     assert "not a valid number" in reasons[1] and "A-001" in reasons[1]
     assert "+62812" not in reasons[1]
     assert reasons[0].startswith("not a CloudEvents")
-    assert metric(n.url, "notifier_sms_sent_total") == 0
+    assert metric(n.url, "notifier_sms_total", outcome="sent") == 0
 
 
 async def test_gateway_failure_is_retried_with_backoff_then_dead_lettered(
@@ -91,6 +91,7 @@ async def test_gateway_failure_is_retried_with_backoff_then_dead_lettered(
     assert metric(n.url, "notifier_sms_retried_total", kind="issued") == 2
     assert metric(n.url, "notifier_sms_failed_total", kind="issued") == 3
     assert metric(n.url, "notifier_sms_dead_lettered_total", reason="gateway") == 1
+    assert metric(n.url, "notifier_sms_total", kind="issued", outcome="dead_lettered") == 1
     assert phone not in _all_metrics(n.url)
 
 

@@ -10,10 +10,20 @@ _LATENCY_BUCKETS = (
 )  # fmt: skip
 
 
+OUTCOMES = ("sent", "dead_lettered", "dropped_stale")
+"""How an SMS ends: each one ends in exactly one of these."""
+
+
 class Metrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         kp = ["kind", "provider"]
-        self.sent = Counter("notifier_sms_sent", "SMS the gateway accepted", kp, registry=registry)
+        self.sms = Counter(
+            "notifier_sms",
+            "SMS finished, by kind and outcome: sent (the gateway took it), dead_lettered (given"
+            " up; notifier_sms_dead_lettered_total says why), dropped_stale (no longer useful)",
+            [*kp, "outcome"],
+            registry=registry,
+        )
         self.failed = Counter(
             "notifier_sms_failed", "Gateway attempts that failed", kp, registry=registry
         )
@@ -24,12 +34,6 @@ class Metrics:
             "notifier_sms_dead_lettered",
             "SMS given up, with a dead-letter record",
             [*kp, "reason"],
-            registry=registry,
-        )
-        self.stale = Counter(
-            "notifier_sms_dropped_stale",
-            "SMS dropped because they were no longer useful when they could be sent",
-            kp,
             registry=registry,
         )
         self.rate_limited = Counter(
@@ -78,7 +82,9 @@ class Metrics:
         """Every kind's SMS series at 0 from the start: a series born at its first count (1)
         loses that count in `increase()` and `rate()`, so the SMS panels would miss it."""
         for kind in kinds:
-            for counter in (self.sent, self.failed, self.retried, self.stale):
+            for counter in (self.failed, self.retried):
                 counter.labels(kind, provider)
+            for outcome in OUTCOMES:
+                self.sms.labels(kind, provider, outcome)
         self.gateway_latency.labels(provider)
         self.call_to_gateway.labels(provider)

@@ -165,18 +165,18 @@ class Sender:
             return
         self.m.gateway_latency.labels(p).observe(time.perf_counter() - t0)
         await self._finish(site, c, "sent")
-        self.m.sent.labels(c.kind, p).inc()
+        self.m.sms.labels(c.kind, p, "sent").inc()
         if c.kind == "called":
             self.m.call_to_gateway.labels(p).observe(max(0, _now_ms() - c.event_ms) / 1000)
 
     async def _confirmed(self, site: str, c: Claimed) -> None:
         await self._finish(site, c, "sent")
-        self.m.sent.labels(c.kind, self.gateway.name).inc()
+        self.m.sms.labels(c.kind, self.gateway.name, "sent").inc()
 
     async def _finish(self, site: str, c: Claimed, outcome: str) -> None:
         await self.store.finish(site, [(c.id, outcome)], self.s.ticket_ttl_s, _now_ms())
         if outcome == "stale":
-            self.m.stale.labels(c.kind, self.gateway.name).inc()
+            self.m.sms.labels(c.kind, self.gateway.name, "dropped_stale").inc()
         self.wake()  # the ticket's next notice may be due now
 
     async def _give_up(self, site: str, c: Claimed, reason: str, detail: str) -> None:
@@ -198,6 +198,7 @@ class Sender:
         }
         await self.dead_letter(record, f"{reason}: {detail}")
         await self._finish(site, c, "dead" if reason != "in_doubt" else "in_doubt")
+        self.m.sms.labels(c.kind, self.gateway.name, "dead_lettered").inc()
         self.m.dead.labels(c.kind, self.gateway.name, reason).inc()
         log.warning("SMS %s to %s dead-lettered: %s: %s", c.id, masked, reason, detail)
 
