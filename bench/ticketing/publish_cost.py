@@ -8,7 +8,8 @@ For each way, --messages sends of a 400-byte event over 50 keys without waiting 
 - cpu µs/msg: process CPU time of the sending loop ÷ messages (what the relay's loop pays);
 - wall s: from the first send to the last acknowledgement.
 Ways: `aiokafka`, the producer's own send; `faststream`, `publisher.publish(no_confirm=True)`;
-`faststream+prometheus`, the same with FastStream's Prometheus middleware (what ticketing runs);
+`faststream+prometheus`, the same with FastStream's Prometheus middleware (what the consumers
+run; ticketing's relay sends with aiokafka and records FastStream's metrics per batch);
 `faststream confirm`, awaiting each acknowledgement before the next send (FastStream's default).
 Writes bench/ticketing/publish_cost.json.
 """

@@ -213,6 +213,9 @@ async def test_prometheus_scrapes_every_service_and_counts_a_simulated_day_exact
     assert await prom.settled("count(antre_loket_open)", {(): counters}) == {(): counters}
     for gauge in ("antre_loket_open", "antre_loket_serving", "antre_loket_queue_length"):
         assert await prom.settled(f"sum({gauge})", idle) == idle, gauge
+    fresh = await prom.query("time() - antre_queue_state_read_timestamp_seconds < 10")
+    assert len(fresh) == 1, "ticketing reads the queues from Redis every 2 s"
+    assert not await prom.query('ALERTS{alertname="AntreQueueStateUnreadable"}')
 
     # The dashboards' "today" figures: increase() over the day counts every ticket, the first
     # of each label set too (those series exist at 0 from the start).

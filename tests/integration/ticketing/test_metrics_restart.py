@@ -4,6 +4,7 @@ Real processes (a restart is a new process, with a new metrics registry), real R
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -62,7 +63,11 @@ async def hall_gauges(url: str, want: dict[tuple[str, str, str], float]) -> dict
 
 
 async def test_queue_and_counter_gauges_are_right_again_after_a_restart(
-    tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str, redis_url: str
+    tmp_path: Path,
+    site_id: str,
+    new_topic: Callable[..., Awaitable[str]],
+    kafka_bootstrap: str,
+    redis_url: str,
 ) -> None:
     port = free_port()
     env = {

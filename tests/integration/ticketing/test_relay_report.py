@@ -52,3 +52,23 @@ async def test_a_batch_reports_acked_and_refused_events_and_keeps_the_refused(
         sample("faststream_published_messages_exceptions_total", exception_type="TimeoutError") == 1
     )
     assert sample("faststream_published_messages_duration_seconds_count") == 1
+
+
+async def test_a_send_refused_before_the_producer_is_no_publish(
+    redis_client: aioredis.Redis, site_id: str
+) -> None:
+    """Not connected: every retry round is refused at once; nothing is counted as published."""
+    outbox = f"{{{site_id}}}:tk:outbox"
+    await redis_client.xadd(outbox, {b"k": b"q1", b"e": b"{}"})
+    reports: list[tuple[int, int]] = []
+
+    async def publish(key: bytes, value: bytes) -> "asyncio.Future[Any]":
+        raise ConnectionError("not connected to Kafka yet")
+
+    relay = OutboxRelay(
+        redis_client, outbox, publish, report=lambda a, f, e, s: reports.append((a, f))
+    )
+    for _ in range(3):
+        with pytest.raises(RuntimeError, match="1 events not acknowledged"):
+            await relay._drain_once()
+    assert reports == [] and await redis_client.xlen(outbox) == 1

@@ -125,6 +125,7 @@ async def _refresh_gauges(
                 metrics.COUNTER_OPEN.labels(counter.id).set(state == "open")
                 metrics.COUNTER_SERVING.labels(counter.id).set(serving)
                 metrics.COUNTER_QUEUE_LENGTH.labels(counter.id).set(waiting)
+            metrics.QUEUE_STATE_READ.set_to_current_time()
         except Exception as exc:  # Redis away: the gauges keep their last values meanwhile
             log.warning("queue gauges not refreshed: %r", exc)
         await asyncio.sleep(every_s)

@@ -55,6 +55,10 @@ class PublishMetrics:
         container = MetricsContainer(registry, custom_label_names=())
         self.manager = MetricsManager(container, app_name="ticketing")
         self.topic = topic
+        for status in PublishingStatus:  # at 0 from the start, so rate() sees the first batch
+            self.manager.add_published_message(
+                status=status, amount=0, broker="kafka", destination=topic
+            )
 
     def batch(self, acked: int, failed: int, error: BaseException | None, seconds: float) -> None:
         """One relay batch: sent → every acknowledgement (or failure) in `seconds`."""

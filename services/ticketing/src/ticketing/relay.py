@@ -120,17 +120,28 @@ class OutboxRelay:
             else:
                 done.append(entry_id)
         error = next((r for r in results if isinstance(r, BaseException)), None)
-        if self.report is not None:
-            # What Kafka acknowledged (kept or not for order) and what it refused; entries not
-            # tried after a refusal are no publish attempt.
-            acked = sum(not isinstance(r, BaseException) for r in results)
-            self.report(acked, len(results) - acked, error, time.perf_counter() - sent_at)
         if done:
             await self.redis.xdel(self.outbox, *done)
             metrics.EVENTS_RELAYED.inc(len(done))
             self._last = max(self._last, done[-1], key=_stream_id)
+        if futures and self.report is not None:
+            self._report(results[: len(futures)], time.perf_counter() - sent_at)
         if len(done) < len(entries):
             raise RuntimeError(f"{len(entries) - len(done)} events not acknowledged: {error!r}")
+
+    def _report(self, outcomes: list[Any], seconds: float) -> None:
+        """Only what reached the producer: a send refused before it (not connected, no
+        metadata) is no publish, and shows in antre_outbox_relay_errors_total. An event Kafka
+        acknowledged but kept back for its queue's order is published again later, and counted
+        again, like any resend."""
+        assert self.report is not None
+        errors = [r for r in outcomes if isinstance(r, BaseException)]
+        try:
+            self.report(
+                len(outcomes) - len(errors), len(errors), errors[0] if errors else None, seconds
+            )
+        except Exception:  # metrics must never hold events back
+            log.exception("relay report failed")
 
 
 def _stream_id(entry_id: bytes) -> tuple[int, int]:
