@@ -24,6 +24,8 @@ class Tally:
     issued: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     """(service, priority, channel) → tickets."""
     with_phone: int = 0
+    phones: list[str] = field(default_factory=list)
+    """The numbers of the tickets issued with one, in order."""
     calls: Counter[str] = field(default_factory=Counter)
     recalls: Counter[str] = field(default_factory=Counter)
     completed: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -110,6 +112,8 @@ class Day:
         if r.status_code == 201:
             self.tally.issued[(a.service_id, a.priority, a.channel)] += 1
             self.tally.with_phone += a.phone is not None
+            if a.phone:
+                self.tally.phones.append(a.phone)
         else:
             self._refused("issue", r)
 
