@@ -22,12 +22,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+from bench.support.http import rss_mb  # noqa: E402
 from bench.support.machine import (  # noqa: E402
     kannel_box_quickack,
     loopback_quickack,
     redis_stalls,
     redis_stalls_begin,
 )
+from bench.support.metrics import quantile, scrape  # noqa: E402
 from tests.integration.notifier.helpers import Events, notifier_env, unique_phone  # noqa: E402
 from tests.support.cleanup import forget_sites  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
@@ -35,6 +37,7 @@ from tests.support.processes import ServiceProcess  # noqa: E402
 KAFKA = "127.0.0.1:9092"
 REDIS = "redis://127.0.0.1:6379/0"
 SENDSMS = "http://127.0.0.1:13013/cgi-bin/sendsms"
+CALL_TO_GATEWAY = "notifier_call_to_gateway_seconds"
 SERVICES = ["ktp-el", "kk", "akta", "pkb-tahunan", "jkn", "pajak"]
 
 
@@ -50,45 +53,10 @@ def floor(n: int) -> float:
         return n / (time.perf_counter() - t0)
 
 
-def scrape(url: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in httpx.get(url + "/metrics").text.splitlines():
-        if line.startswith("notifier_") and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            out[name] = float(value)
-    return out
-
-
-def quantile(m: dict[str, float], q: float, base: dict[str, float]) -> float:
-    """Quantile of notifier_call_to_gateway_seconds (delta since `base`), interpolated."""
-    buckets = []
-    for k, v in m.items():
-        if k.startswith("notifier_call_to_gateway_seconds_bucket"):
-            le = k.split('le="')[1].split('"')[0]
-            buckets.append((float("inf") if le == "+Inf" else float(le), v - base.get(k, 0)))
-    buckets.sort()
-    total = buckets[-1][1]
-    rank, prev_le, prev_c = q * total, 0.0, 0.0
-    for le, c in buckets:
-        if c >= rank:
-            if le == float("inf"):
-                return prev_le
-            return prev_le + (le - prev_le) * ((rank - prev_c) / max(c - prev_c, 1e-9))
-        prev_le, prev_c = le, c
-    return prev_le
-
-
 def sent(m: dict[str, float]) -> float:
     return sum(
         v for k, v in m.items() if k.startswith("notifier_sms_total") and 'outcome="sent"' in k
     )
-
-
-def rss_mb(pid: int) -> tuple[float, float]:
-    fields = dict(
-        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-    )
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 async def produce_calls(topic: str, site: str, n: int, rate: float | None) -> None:
@@ -114,10 +82,10 @@ async def produce_calls(topic: str, site: str, n: int, rate: float | None) -> No
 async def wait_sent(url: str, target: float, wait_s: float) -> float:
     deadline = time.perf_counter() + wait_s
     while time.perf_counter() < deadline:
-        if sent(scrape(url)) >= target:
+        if sent(scrape(url, "notifier_")) >= target:
             return time.perf_counter()
         await asyncio.sleep(0.05)
-    raise TimeoutError(f"only {sent(scrape(url))} of {target} SMS sent")
+    raise TimeoutError(f"only {sent(scrape(url, 'notifier_'))} of {target} SMS sent")
 
 
 async def main() -> None:
@@ -148,20 +116,21 @@ async def main() -> None:
         # 0. Warm-up (consumer group joined, connections open); the delta excludes it.
         await produce_calls(topic, site + "w", 200, 200)
         await wait_sent(url, 200, 60)
-        warm = scrape(url)
+        warm = scrape(url, "notifier_")
         # 1. Paced calls with a healthy gateway: call-to-gateway delay.
         n_paced = int(a.paced_rate * a.paced_seconds)
         await produce_calls(topic, site + "p", n_paced, a.paced_rate)
         await wait_sent(url, 200 + n_paced, 60)
-        paced = scrape(url)
-        p50, p99 = quantile(paced, 0.5, warm), quantile(paced, 0.99, warm)
+        paced = scrape(url, "notifier_")
+        p50 = quantile(paced, CALL_TO_GATEWAY, 0.5, warm) or 0.0
+        p99 = quantile(paced, CALL_TO_GATEWAY, 0.99, warm) or 0.0
         # 2. A burst: sustained SMS/s accepted by Kannel.
         t0 = time.perf_counter()
         await produce_calls(topic, site + "b", a.burst, None)
         t_end = await wait_sent(url, 200 + n_paced + a.burst, 300)
         burst_rate = a.burst / (t_end - t0)
-        after = scrape(url)
-        bp99 = quantile(after, 0.99, paced)
+        after = scrape(url, "notifier_")
+        bp99 = quantile(after, CALL_TO_GATEWAY, 0.99, paced) or 0.0
         rss, hwm = rss_mb(proc.proc.pid)
         stalls = await redis_stalls(REDIS)
     finally:

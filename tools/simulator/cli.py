@@ -4,8 +4,10 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from antre_contracts import load_catalog
@@ -14,6 +16,7 @@ from tools.simulator.day import Options, plan_day
 from tools.simulator.drive import Day, SimClock, Tally
 
 REPO = Path(__file__).resolve().parents[2]
+EventHooks = dict[str, list[Callable[..., Any]]]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,14 +36,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-async def simulate(args: argparse.Namespace) -> Tally:
+async def simulate(args: argparse.Namespace, event_hooks: EventHooks | None = None) -> Tally:
+    """Play the day; `event_hooks` go to the HTTP client (a bench times the requests so)."""
     catalog = load_catalog(args.catalog)
     options = Options(
         visitors=args.visitors, hours=args.hours, phone_share=args.phone_share,
         no_show=args.no_show, transfer=args.transfer, seed=args.seed,
     )  # fmt: skip
     plan = plan_day(catalog, options)
-    async with httpx.AsyncClient(base_url=args.url, timeout=30) as api:
+    async with httpx.AsyncClient(base_url=args.url, timeout=30, event_hooks=event_hooks) as api:
         day = Day(api, catalog, plan, SimClock(args.speed), token=args.token)
         progress = None if args.quiet else asyncio.create_task(report(day, args.opens))
         try:

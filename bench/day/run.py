@@ -1,0 +1,207 @@
+"""A simulated MPP day as the load: what the whole hall costs, and how late boards and SMS are.
+
+    uv run python bench/day/run.py [--speed 600] [--visitors 600] [--hours 7.5] [--seed 1]
+
+The three services run as processes (as `make up` runs them: one each, notifier through the real
+Kannel) on a topic, site and consumer groups of their own; the simulator (`tools/simulator`)
+plays a whole day through ticketing's HTTP API at `--speed` times real time: arrivals on the
+morning-peak curve, officers with their service times, breaks, no-shows, recalls, transfers.
+Measured over the day:
+- the simulator's requests, time to the response (httpx, so client cost included), by action;
+- from the services' own histograms: call → board push (display), event → Redis (notifier),
+  call → SMS accepted by Kannel (notifier), outbox send → Kafka acknowledgement (ticketing);
+- CPU seconds and peak RSS of each service, and the day's tickets as ticketing counted them.
+Needs `make infra`. Writes bench/day/results.md and results.json (`--out` names them).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import sys
+import time
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from bench.support.http import percentile, rss_mb  # noqa: E402
+from bench.support.metrics import cpu_s, quantile, scrape  # noqa: E402
+from tests.integration.notifier.helpers import notifier_env  # noqa: E402
+from tests.support.cleanup import forget_sites  # noqa: E402
+from tests.support.processes import ServiceProcess, free_port  # noqa: E402
+from tools.simulator.cli import parse as simulator_args  # noqa: E402
+from tools.simulator.cli import simulate  # noqa: E402
+from tools.simulator.day import Options  # noqa: E402
+
+KAFKA = "127.0.0.1:9092"
+REDIS = "redis://127.0.0.1:6379/0"
+OUT = Path(__file__).parent
+HISTOGRAMS = [  # (service, histogram, what it measures)
+    ("display", "display_call_to_push_seconds", "call event → update pushed to the boards"),
+    ("notifier", "notifier_event_latency_seconds", "event → notices recorded in Redis"),
+    ("notifier", "notifier_call_to_gateway_seconds", "call event → 'called' SMS accepted"),
+    ("ticketing", "faststream_published_messages_duration_seconds",
+     "outbox batch sent → acknowledged by Kafka"),
+]  # fmt: skip
+
+
+def ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def action(response: httpx.Response) -> str:
+    """The simulator's request, named by what it did and its status: 'issue 201', 'call-next
+    200', 'call-next 409' (nothing waiting: officers ask again), 'read counter 200', …"""
+    request, path = response.request, response.request.url.path
+    if path == "/api/v1/tickets":
+        name = "issue"
+    elif match := re.fullmatch(r"/api/v1/counters/[^/]+/([a-z-]+)", path):
+        name = match.group(1)
+    elif re.fullmatch(r"/api/v1/counters/[^/]+", path):
+        name = "read counter"
+    else:
+        name = f"{request.method} {path}"
+    return f"{name} {response.status_code}"
+
+
+async def play(args: argparse.Namespace, url: str) -> tuple[dict[str, Any], dict[str, list[float]]]:
+    latencies: dict[str, list[float]] = defaultdict(list)
+
+    async def sent(request: httpx.Request) -> None:
+        request.extensions["t0"] = time.perf_counter()
+
+    async def answered(response: httpx.Response) -> None:
+        latencies[action(response)].append(time.perf_counter() - response.request.extensions["t0"])
+
+    sim = simulator_args(["--url", url, "--speed", str(args.speed), "--visitors",
+                          str(args.visitors), "--hours", str(args.hours), "--seed",
+                          str(args.seed), "--quiet"])  # fmt: skip
+    tally = await simulate(sim, {"request": [sent], "response": [answered]})
+    return tally.summary(), latencies
+
+
+async def main(args: argparse.Namespace) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    site, topic, dlq = f"bday{suffix}", f"bench.day.{suffix}", f"bench.day.{suffix}.dlq"
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 6, 1), NewTopic(dlq, 1, 1)])
+    ports = {name: free_port() for name in ("ticketing", "display", "notifier")}
+    env = {
+        # Every visitor comes from this one address: no per-address kiosk limit.
+        "ticketing": {"TICKETING_TOPIC": topic, "TICKETING_SITE_ID": site,
+                      "TICKETING_ENFORCE_HOURS": "false",
+                      "TICKETING_ISSUE_RATE_PER_MINUTE": "1000000"},
+        "display": {"DISPLAY_TOPIC": topic, "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_SITE_ID": site,
+                    "DISPLAY_GROUP_ID": f"display-{site}"},
+        "notifier": notifier_env(topic, dlq),
+    }  # fmt: skip
+    procs = {
+        name: ServiceProcess(name, port, {**env[name], f"{name.upper()}_PORT": str(port)})
+        for name, port in ports.items()
+    }
+    try:
+        for proc in procs.values():
+            proc.start()
+        pids = {name: proc.proc.pid for name, proc in procs.items() if proc.proc}
+        before = {name: scrape(proc.url) for name, proc in procs.items()}
+        cpu0 = {name: cpu_s(pid) for name, pid in pids.items()}
+        t0 = time.perf_counter()
+        summary, latencies = await play(args, procs["ticketing"].url)
+        wall = time.perf_counter() - t0
+        await asyncio.sleep(3)  # the last events and SMS of the day
+        cpu = {name: cpu_s(pid) - cpu0[name] for name, pid in pids.items()}
+        after = {name: scrape(proc.url) for name, proc in procs.items()}
+        peak = {name: rss_mb(pid)[1] for name, pid in pids.items()}
+    finally:
+        for proc in procs.values():
+            proc.stop()
+        await admin.delete_topics([topic, dlq])
+        await admin.close()
+        await forget_sites(REDIS, site)
+
+    issued = sum(v for k, v in after["ticketing"].items()
+                 if k.startswith("antre_tickets_issued_total{"))  # fmt: skip
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores",
+        "command": f"uv run python bench/day/run.py --speed {args.speed:g} --visitors"
+        f" {args.visitors} --hours {args.hours:g} --seed {args.seed}"
+        + (f" --out {args.out}" if args.out != "results" else ""),
+        "day": {**summary, "ticketing_counted_issued": issued, "wall_s": round(wall, 1)},
+        "requests_ms": {
+            name: {"n": len(v), "p50": ms(percentile(v, 50)), "p99": ms(percentile(v, 99))}
+            for name, v in sorted(latencies.items())
+        },
+        "latency_ms": {
+            metric: {
+                "what": what,
+                "p50": ms(quantile(after[svc], metric, 0.5, before[svc])),
+                "p99": ms(quantile(after[svc], metric, 0.99, before[svc])),
+            }
+            for svc, metric, what in HISTOGRAMS
+        },
+        "cpu_s": {name: round(v, 1) for name, v in cpu.items()},
+        "cpu_share_of_one_core": {name: round(v / wall, 3) for name, v in cpu.items()},
+        "rss_peak_mb": {name: round(v, 1) for name, v in peak.items()},
+    }
+    (OUT / f"{args.out}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (OUT / f"{args.out}.md").write_text(report(result, args))
+    print((OUT / f"{args.out}.md").read_text())
+
+
+def report(r: dict[str, Any], args: argparse.Namespace) -> str:
+    day = r["day"]
+    lines = [
+        "# A simulated day as the load",
+        "",
+        f"Command: `{r['command']}`  ",
+        f"Run: {r['date']} on {r['machine']}; real Kafka, Redis and Kannel on 127.0.0.1, the three",
+        "services as processes, the simulator in the bench's own process (httpx).",
+        "",
+        f"The day: {args.hours:g} h at {args.speed:g}× ({day['wall_s']} s of real time);"
+        f" {day['issued']} tickets ({day['ticketing_counted_issued']:.0f} counted by ticketing),"
+        f" {day['with_phone']} with a phone number, {day['calls']} calls, {day['recalls']}"
+        f" recalls, {day['served']} served, {day['no_show']} no-shows, {day['transfers']}"
+        f" transfers; unexpected refusals: {day['errors'] or 'none'}.",
+        "",
+        "| the simulator's requests | n | p50 ms | p99 ms |",
+        "|---|---|---|---|",
+        *(f"| {name} | {v['n']} | {v['p50']} | {v['p99']} |"
+          for name, v in r["requests_ms"].items()),
+        "",
+        "| from the services' histograms | p50 ms | p99 ms |",
+        "|---|---|---|",
+        *(f"| {v['what']} (`{name}`) | {v['p50']} | {v['p99']} |"
+          for name, v in r["latency_ms"].items()),
+        "",
+        "| service | CPU s over the day | share of one core | peak RSS MB |",
+        "|---|---|---|---|",
+        *(f"| {name} | {r['cpu_s'][name]} | {r['cpu_share_of_one_core'][name]:.1%} |"
+          f" {r['rss_peak_mb'][name]} |" for name in r["cpu_s"]),
+        "",
+        "Histogram quantiles are interpolated within Prometheus buckets, as `histogram_quantile`",
+        "does; the simulator's figures include httpx's own time. At a speed-up, an hour's",
+        "arrivals come in seconds: the load is the day's, compressed, not a stress test.",
+        "",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--speed", type=float, default=600)
+    parser.add_argument("--visitors", type=int, default=600)
+    parser.add_argument("--hours", type=float, default=Options.hours)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default="results", help="results file names, without suffix")
+    asyncio.run(main(parser.parse_args()))
