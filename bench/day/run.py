@@ -172,7 +172,8 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> str:
         f" {day['issued']} tickets ({day['ticketing_counted_issued']:.0f} counted by ticketing),"
         f" {day['with_phone']} with a phone number, {day['calls']} calls, {day['recalls']}"
         f" recalls, {day['served']} served, {day['no_show']} no-shows, {day['transfers']}"
-        f" transfers; unexpected refusals: {day['errors'] or 'none'}.",
+        f" transfers; {day['turned_away']} visitors turned away by a daily quota;"
+        f" unexpected refusals: {day['errors'] or 'none'}.",
         "",
         "| the simulator's requests | n | p50 ms | p99 ms |",
         "|---|---|---|---|",

@@ -32,6 +32,8 @@ class Tally:
     """(service, outcome) → tickets."""
     transfers: Counter[str] = field(default_factory=Counter)
     """From service → tickets."""
+    turned_away: Counter[str] = field(default_factory=Counter)
+    """Service → visitors refused a ticket because its daily quota was used up (they leave)."""
     errors: Counter[str] = field(default_factory=Counter)
     """'action status problem' → refusals nobody expected."""
 
@@ -47,6 +49,7 @@ class Tally:
             "served": sum(n for (_, o), n in self.completed.items() if o == "served"),
             "no_show": sum(n for (_, o), n in self.completed.items() if o == "no_show"),
             "transfers": sum(self.transfers.values()),
+            "turned_away": sum(self.turned_away.values()),
             "errors": dict(self.errors),
         }
 
@@ -109,7 +112,9 @@ class Day:
             if r.status_code != 429:
                 break
             await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
-        if r.status_code == 201:
+        if r.status_code == 409 and r.json().get("type", "").endswith("/quota_exhausted"):
+            self.tally.turned_away[a.service_id] += 1  # a full day: the visitor goes home
+        elif r.status_code == 201:
             self.tally.issued[(a.service_id, a.priority, a.channel)] += 1
             self.tally.with_phone += a.phone is not None
             if a.phone:
