@@ -1,8 +1,11 @@
 """Reading a service's /metrics in benches: samples, histogram quantiles, CPU time."""
 
 import os
+import re
 
 import httpx
+
+_LE = re.compile(r'[{,]le="([^"]+)"')
 
 
 def scrape(url: str, prefix: str = "") -> dict[str, float]:
@@ -23,7 +26,9 @@ def quantile(
     by_le: dict[float, float] = {}
     for k, v in m.items():
         if k.startswith(name + "_bucket{"):
-            text = k.split('le="')[1].split('"')[0]
+            match = _LE.search(k)
+            assert match, k
+            text = match.group(1)
             le = float("inf") if text == "+Inf" else float(text)
             by_le[le] = by_le.get(le, 0.0) + v - (base or {}).get(k, 0.0)
     buckets = sorted(by_le.items())

@@ -1,14 +1,15 @@
 """Each service's Dockerfile, rehearsed without Docker (this machine has no engine).
 
 The build stage's COPY and RUN steps run in a scratch directory standing for the image's `/`
-(the build context filtered like .dockerignore's `__pycache__`/`*.pyc`; the `--mount` cache
-flags dropped; the local uv and Python 3.11 instead of the images'). The final stage keeps only
+(the build context filtered by .dockerignore; the `--mount` cache flags dropped; the local uv
+and Python 3.11 instead of the images'). The final stage keeps only
 what its `COPY --from=build` lines take, and the service starts from that alone, outside the
 repository, with the final stage's ENV and CMD; then the image's own HEALTHCHECK command must
 pass. It catches a file the image forgets, a dev-only dependency, data left out of a wheel, a
 path into the repository. Not covered: the base images, `useradd`/`USER`, the layer cache.
 """
 
+import fnmatch
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,25 @@ import pytest
 from tests.support.processes import LOGS, REPO, free_port
 
 pytestmark = pytest.mark.e2e
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def dockerignore() -> list[str]:
+    """.dockerignore's patterns (no `!` exceptions there; checked)."""
+    lines = (REPO / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert not any(p.startswith("!") for p in patterns), "teach ignored() about exceptions"
+    return patterns
+
+
+def ignored(relative: str, patterns: list[str]) -> bool:
+    """Whether the build context leaves out this path (relative to the repository)."""
+    for pattern in patterns:
+        if pattern.startswith("**/"):
+            if any(fnmatch.fnmatch(part, pattern[3:]) for part in relative.split("/")):
+                return True
+        elif fnmatch.fnmatch(relative, pattern) or relative.startswith(pattern.rstrip("/") + "/"):
+            return True
+    return False
 
 
 def instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -61,9 +81,21 @@ def inside(root: Path, path: str, workdir: str) -> Path:
     return root / (path if path.startswith("/") else f"{workdir}/{path}").lstrip("/")
 
 
-def copy(source: Path, target: Path) -> None:
+def copy(source: Path, target: Path, context: list[str] | None = None) -> None:
+    """cp -r; from the build context (`context`: .dockerignore's patterns) what it holds only."""
+    if context is not None:
+        relative = source.relative_to(REPO).as_posix()
+        assert not ignored(relative, context), f"COPY {relative}: not in the build context"
+
+        def leave_out(folder: str, names: list[str]) -> set[str]:
+            base = Path(folder).relative_to(REPO).as_posix()
+            return {n for n in names if ignored(f"{base}/{n}".lstrip("./"), context)}
+
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=leave_out, dirs_exist_ok=True)
+            return
     if source.is_dir():
-        shutil.copytree(source, target, ignore=IGNORED, dirs_exist_ok=True)
+        shutil.copytree(source, target, dirs_exist_ok=True)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
@@ -72,7 +104,7 @@ def copy(source: Path, target: Path) -> None:
 def build(steps: list[tuple[str, str]], root: Path) -> None:
     env = {**os.environ}
     env.pop("VIRTUAL_ENV", None)
-    workdir = "/"
+    workdir, context = "/", dockerignore()
     for word, rest in steps:
         if word == "ENV":
             env.update(env_pairs(rest))
@@ -86,7 +118,7 @@ def build(steps: list[tuple[str, str]], root: Path) -> None:
                 target = inside(root, dest, workdir)
                 if dest.endswith("/"):
                     target = target / Path(source).name
-                copy(REPO / source, target)
+                copy(REPO / source, target, context)
         elif word == "RUN":
             command = re.sub(r"--mount=\S+\s*", "", rest)
             done = subprocess.run(
@@ -101,10 +133,17 @@ def exec_form(rest: str) -> list[str]:
     return words
 
 
+@pytest.fixture
+async def topics(new_topic: Callable[..., Awaitable[str]]) -> tuple[str, str]:
+    """The test's own topics, never the shared ones."""
+    return await new_topic("queue.events"), await new_topic("queue.events.dlq", 1)
+
+
 @pytest.mark.parametrize("service", ["ticketing", "display", "notifier"])
 def test_the_image_built_by_its_dockerfile_runs_the_service_and_passes_its_healthcheck(
-    service: str, tmp_path: Path, site_id: str
+    service: str, tmp_path: Path, site_id: str, topics: tuple[str, str]
 ) -> None:
+    topic, dlq = topics
     steps = stages(instructions(REPO / "services" / service / "Dockerfile"))
     build_root, image = tmp_path / "build", tmp_path / "image"
     build(steps["build"], build_root)
@@ -135,11 +174,15 @@ def test_the_image_built_by_its_dockerfile_runs_the_service_and_passes_its_healt
         f"{prefix}_PORT": str(port),
         f"{prefix}_SITE_ID": site_id,
         f"{prefix}_GROUP_ID": f"{service}-{site_id}",
+        f"{prefix}_TOPIC": topic,
+        "DISPLAY_DLQ_TOPIC": dlq,
+        "NOTIFIER_DEAD_LETTER_TOPIC": dlq,
         "NOTIFIER_PROVIDER": "log",
         "HOME": str(tmp_path),
     }
     env = {"LANG": "C.UTF-8", **env}
     healthcheck = [re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{port}", w) for w in healthcheck]
+    assert f"127.0.0.1:{port}/" in " ".join(healthcheck), healthcheck
     python = shutil.which(cmd[0], path=env["PATH"])
     assert python and python.startswith(str(image)), f"{cmd[0]} is not the image's: {python}"
 
@@ -156,7 +199,11 @@ def test_the_image_built_by_its_dockerfile_runs_the_service_and_passes_its_healt
         assert passed, f"the HEALTHCHECK of {service} never passed: {check.stderr.decode()[-500:]}"
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
     # Nothing of the repository was used: the service ran from the image's packages.
     site = next((image / "app" / ".venv" / "lib").glob("python3*/site-packages"))
     assert (site / service / "__init__.py").is_file(), "not installed as a package (editable?)"
