@@ -36,9 +36,8 @@ sys.path.insert(0, str(REPO))
 from bench.support.http import percentile, rss_mb  # noqa: E402
 from bench.support.machine import redis_stalls, redis_stalls_begin  # noqa: E402
 from bench.support.metrics import cpu_s, quantile, scrape  # noqa: E402
-from tests.integration.notifier.helpers import notifier_env  # noqa: E402
 from tests.support.cleanup import forget_sites  # noqa: E402
-from tests.support.processes import ServiceProcess, free_port  # noqa: E402
+from tests.support.processes import hall_services  # noqa: E402
 from tools.simulator.cli import parse as simulator_args  # noqa: E402
 from tools.simulator.cli import simulate  # noqa: E402
 from tools.simulator.day import Options  # noqa: E402
@@ -96,20 +95,7 @@ async def main(args: argparse.Namespace) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
     await admin.start()
     await admin.create_topics([NewTopic(topic, 6, 1), NewTopic(dlq, 1, 1)])
-    ports = {name: free_port() for name in ("ticketing", "display", "notifier")}
-    env = {
-        # Every visitor comes from this one address: no per-address kiosk limit.
-        "ticketing": {"TICKETING_TOPIC": topic, "TICKETING_SITE_ID": site,
-                      "TICKETING_ENFORCE_HOURS": "false",
-                      "TICKETING_ISSUE_RATE_PER_MINUTE": "1000000"},
-        "display": {"DISPLAY_TOPIC": topic, "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_SITE_ID": site,
-                    "DISPLAY_GROUP_ID": f"display-{site}"},
-        "notifier": notifier_env(topic, dlq),
-    }  # fmt: skip
-    procs = {
-        name: ServiceProcess(name, port, {**env[name], f"{name.upper()}_PORT": str(port)})
-        for name, port in ports.items()
-    }
+    procs = hall_services(topic, dlq, site)
     try:
         for proc in procs.values():
             proc.start()

@@ -22,9 +22,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.integration.notifier.helpers import Fakesmsc, notifier_env
+from tests.integration.notifier.helpers import Fakesmsc
 from tests.support.kafka import read_topic
-from tests.support.processes import REPO, ServiceProcess, free_port
+from tests.support.processes import REPO, ServiceProcess, hall_services
 from tools.simulator.cli import parse, simulate
 from tools.simulator.drive import Tally
 
@@ -44,27 +44,15 @@ async def hall(
     new_topic: Callable[..., Awaitable[str]], site_id: str, kafka_bootstrap: str
 ) -> AsyncIterator[dict[str, Any]]:
     topic, dlq = await new_topic("queue.events"), await new_topic("queue.events.dlq", 1)
-    ports = {name: free_port() for name in ("ticketing", "display", "notifier")}
-    env = {
-        "ticketing": {
-            "TICKETING_TOPIC": topic, "TICKETING_SITE_ID": site_id,
-            "TICKETING_ENFORCE_HOURS": "false", "TICKETING_ISSUE_RATE_PER_MINUTE": "100000",
-        },
-        "display": {
-            "DISPLAY_TOPIC": topic, "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_SITE_ID": site_id,
-            "DISPLAY_GROUP_ID": f"display-{site_id}",
-        },
-        # A short lease: an SMS in doubt after the kill comes back within seconds.
-        "notifier": notifier_env(topic, dlq, NOTIFIER_LEASE_S="3"),
-    }  # fmt: skip
-    procs = {
-        name: ServiceProcess(name, port, {**env[name], f"{name.upper()}_PORT": str(port)})
-        for name, port in ports.items()
-    }
+    # A short lease: an SMS in doubt after the kill comes back within seconds.
+    procs = hall_services(topic, dlq, site_id, extra={"notifier": {"NOTIFIER_LEASE_S": "3"}})
     try:
         for proc in procs.values():
             proc.start()
-        groups = [env["display"]["DISPLAY_GROUP_ID"], env["notifier"]["NOTIFIER_GROUP_ID"]]
+        groups = [
+            procs["display"].env["DISPLAY_GROUP_ID"],
+            procs["notifier"].env["NOTIFIER_GROUP_ID"],
+        ]
         yield {"topic": topic, "dlq": dlq, "groups": groups, "procs": procs}
     finally:
         for proc in procs.values():

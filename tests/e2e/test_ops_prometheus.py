@@ -14,7 +14,7 @@ import httpx
 import pytest
 from antre_contracts import load_catalog
 
-from tests.support.processes import LOGS, REPO, ServiceProcess
+from tests.support.processes import LOGS, REPO, hall_services
 from tools.simulator.cli import parse, simulate
 from tools.simulator.drive import Tally
 
@@ -79,32 +79,19 @@ async def services(
 ) -> AsyncIterator[dict[str, str]]:
     """The three services on their own topics, site and consumer groups."""
     topic, dlq = await new_topic("queue.events"), await new_topic("queue.events.dlq", 1)
-    groups = {"display": f"display-{site_id}", "notifier": f"notifier-{site_id}"}
-    env = {
-        "ticketing": {
-            "TICKETING_TOPIC": topic, "TICKETING_SITE_ID": site_id,
-            "TICKETING_ENFORCE_HOURS": "false", "TICKETING_ISSUE_RATE_PER_MINUTE": "100000",
-        },
-        "display": {
-            "DISPLAY_TOPIC": topic, "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_SITE_ID": site_id,
-            "DISPLAY_GROUP_ID": groups["display"],
-        },
-        "notifier": {
-            "NOTIFIER_TOPIC": topic, "NOTIFIER_DEAD_LETTER_TOPIC": dlq,
-            "NOTIFIER_GROUP_ID": groups["notifier"], "NOTIFIER_PROVIDER": "kannel",
-            "NOTIFIER_GAUGES_EVERY_S": "1",
-        },
-    }  # fmt: skip
-    procs = []
+    procs = hall_services(
+        topic, dlq, site_id, PORTS, {"notifier": {"NOTIFIER_GAUGES_EVERY_S": "1"}}
+    )
     try:
-        for name, port in PORTS.items():
-            prefix = name.upper()
-            procs.append(
-                ServiceProcess(name, port, {**env[name], f"{prefix}_PORT": str(port)}).start()
-            )
-        yield {"topic": topic, **groups}
+        for proc in procs.values():
+            proc.start()
+        yield {
+            "topic": topic,
+            "display": procs["display"].env["DISPLAY_GROUP_ID"],
+            "notifier": procs["notifier"].env["NOTIFIER_GROUP_ID"],
+        }
     finally:
-        for proc in reversed(procs):
+        for proc in reversed(procs.values()):
             proc.stop()
 
 

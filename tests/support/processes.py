@@ -73,3 +73,42 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+SERVICES = ("ticketing", "display", "notifier")
+
+
+def hall_services(
+    topic: str,
+    dlq: str,
+    site: str,
+    ports: dict[str, int] | None = None,
+    extra: dict[str, dict[str, str]] | None = None,
+) -> dict[str, ServiceProcess]:
+    """The three services, not started yet, on one topic, dead-letter topic and site, with
+    consumer groups of their own (`display-<site>`, `notifier-<site>`) and the notifier sending
+    through Kannel. The kiosk limit per address is lifted: every test visitor shares one.
+    `extra`: more environment by service; `ports`: fixed ports (default: free ones)."""
+    env = {
+        "ticketing": {
+            "TICKETING_TOPIC": topic, "TICKETING_SITE_ID": site,
+            "TICKETING_ENFORCE_HOURS": "false", "TICKETING_ISSUE_RATE_PER_MINUTE": "100000",
+        },
+        "display": {
+            "DISPLAY_TOPIC": topic, "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_SITE_ID": site,
+            "DISPLAY_GROUP_ID": f"display-{site}",
+        },
+        "notifier": {
+            "NOTIFIER_TOPIC": topic, "NOTIFIER_DEAD_LETTER_TOPIC": dlq,
+            "NOTIFIER_GROUP_ID": f"notifier-{site}", "NOTIFIER_PROVIDER": "kannel",
+        },
+    }  # fmt: skip
+    ports = ports or {name: free_port() for name in SERVICES}
+    return {
+        name: ServiceProcess(
+            name,
+            ports[name],
+            {**env[name], **(extra or {}).get(name, {}), f"{name.upper()}_PORT": str(ports[name])},
+        )
+        for name in SERVICES
+    }
