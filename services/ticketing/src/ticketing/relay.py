@@ -119,14 +119,13 @@ class OutboxRelay:
                 failed_keys.add(fields[b"k"])
             else:
                 done.append(entry_id)
-        error = next((r for r in results if isinstance(r, BaseException)), None)
         if done:
             await self.redis.xdel(self.outbox, *done)
             metrics.EVENTS_RELAYED.inc(len(done))
             self._last = max(self._last, done[-1], key=_stream_id)
-        if futures and self.report is not None:
-            self._report(results[: len(futures)], time.perf_counter() - sent_at)
+        self._report(results[: len(futures)], time.perf_counter() - sent_at)
         if len(done) < len(entries):
+            error = next(r for r in results if isinstance(r, BaseException))
             raise RuntimeError(f"{len(entries) - len(done)} events not acknowledged: {error!r}")
 
     def _report(self, outcomes: list[Any], seconds: float) -> None:
@@ -134,7 +133,8 @@ class OutboxRelay:
         metadata) is no publish, and shows in antre_outbox_relay_errors_total. An event Kafka
         acknowledged but kept back for its queue's order is published again later, and counted
         again, like any resend."""
-        assert self.report is not None
+        if self.report is None or not outcomes:
+            return
         errors = [r for r in outcomes if isinstance(r, BaseException)]
         try:
             self.report(
