@@ -31,7 +31,11 @@ class ServiceProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", self.package], env=env, stdout=log, stderr=log, cwd=REPO
         )
-        self.wait_ready(timeout)
+        try:
+            self.wait_ready(timeout)
+        except BaseException:  # never ready: do not leave it running (holding its port)
+            self.kill()
+            raise
         return self
 
     def wait_ready(self, timeout: float = 30.0) -> None:
