@@ -1,4 +1,4 @@
-"""CloudEvents 1.0 structured JSON envelope with Antre's `sequence` extension."""
+"""CloudEvents 1.0 structured JSON envelope with Antre's `sequence` and `epoch` extensions."""
 
 from datetime import datetime
 from typing import Any, Literal
@@ -7,10 +7,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from antre_contracts.events import (
     EVENT_TYPES,
+    MAX_SEQUENCE,
+    CounterEpochStarted,
     CounterStateChanged,
     EventData,
+    QueueEpochStarted,
     TicketCalled,
     TicketCompleted,
+    TicketExpired,
     TicketIssued,
     TicketServiceStarted,
     TicketTransferred,
@@ -18,7 +22,12 @@ from antre_contracts.events import (
 
 
 class InvalidEvent(ValueError):
-    """The bytes are not a queue event this contract knows; the reason says why."""
+    """The bytes are not a queue event this contract knows; the reason says why. `envelope`
+    is the CloudEvent when only its type or data was wrong (its place in its queue is known)."""
+
+    def __init__(self, reason: str, envelope: "CloudEvent | None" = None) -> None:
+        super().__init__(reason)
+        self.envelope = envelope
 
 
 class CloudEvent(BaseModel):
@@ -36,7 +45,18 @@ class CloudEvent(BaseModel):
     partitionkey: str = Field(
         description="The queue (`<site>:<service>`) or counter (`<site>:counter:<id>`) key"
     )
-    sequence: int = Field(ge=1, description="Grows by one per event of the same partitionkey")
+    sequence: int = Field(
+        ge=1, le=MAX_SEQUENCE, description="Grows by one per event of the same partitionkey"
+    )
+    epoch: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_SEQUENCE,
+        description="The numbering `sequence` belongs to: it begins at 1 in each epoch. Ticketing"
+        " starts one per queue each day (YYYYMMDD × 1000) and a higher one after its state was"
+        " restored (+1). 0: from before epochs. See antre_contracts.sequencing.",
+        examples=[20261128000],
+    )
     data: dict[str, Any]
 
 
@@ -48,11 +68,12 @@ def parse_event(raw: bytes | str) -> tuple[CloudEvent, EventData]:
         raise InvalidEvent(f"not a CloudEvents 1.0 queue event: {_first_error(exc)}") from exc
     model = EVENT_TYPES.get(envelope.type)
     if model is None:
-        raise InvalidEvent(f"unknown event type {envelope.type!r}")
+        raise InvalidEvent(f"unknown event type {envelope.type!r}", envelope)
     try:
         return envelope, model.model_validate(envelope.data)
     except ValidationError as exc:
-        raise InvalidEvent(f"{envelope.type} data is invalid: {_first_error(exc)}") from exc
+        reason = f"{envelope.type} data is invalid: {_first_error(exc)}"
+        raise InvalidEvent(reason, envelope) from exc
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -71,4 +92,7 @@ class QueueEventDoc(CloudEvent):
         | TicketCompleted
         | TicketTransferred
         | CounterStateChanged
+        | TicketExpired
+        | QueueEpochStarted
+        | CounterEpochStarted
     )

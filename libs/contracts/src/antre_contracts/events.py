@@ -6,6 +6,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+MAX_SEQUENCE = 10**14 - 1
+"""The largest sequence, epoch or count an event may carry: far beyond any real queue, and
+exact everywhere it goes (Redis's Lua keeps numbers as doubles and cjson writes 14 digits).
+A larger number is an invalid event, dead-lettered, not a script error on every retry."""
+
+Count = Annotated[int, Field(ge=0, le=MAX_SEQUENCE)]
+Seq = Annotated[int, Field(ge=1, le=MAX_SEQUENCE)]
+
 
 def _lua_empty_list(value: Any) -> Any:
     # Redis's cjson encodes an empty Lua table as {}; in these fields it is always a list.
@@ -56,9 +64,9 @@ class TicketIssued(EventData):
     priority: Priority = Field(examples=["regular"])
     channel: str = Field(description="kiosk, web or api", examples=["kiosk"])
     issued_at: datetime
-    people_ahead: int = Field(ge=0, description="Tickets to be called before this one")
-    estimated_wait_s: int = Field(ge=0, description="Estimated seconds until called")
-    waiting_count: int = Field(ge=0, description="Waiting tickets of the service after this")
+    people_ahead: Count = Field(description="Tickets to be called before this one")
+    estimated_wait_s: Count = Field(description="Estimated seconds until called")
+    waiting_count: Count = Field(description="Waiting tickets of the service after this")
     upcoming: TicketIds = Field(
         default_factory=list, description="Next waiting ticket ids of the service, in call order"
     )
@@ -74,14 +82,14 @@ class TicketCalled(EventData):
     number: str = Field(examples=["A-017"])
     service_id: str
     counter_id: str = Field(examples=["loket-3"])
-    counter_number: int = Field(description="The number spoken on the board", examples=[3])
+    counter_number: Seq = Field(description="The number spoken on the board", examples=[3])
     officer_id: str
     recall: bool = Field(description="True when the same ticket is called again")
-    call_count: int = Field(ge=1)
+    call_count: Seq
     called_at: datetime
-    waited_s: int = Field(ge=0, description="Seconds from issue (or transfer) to first call")
-    counter_seq: int = Field(ge=1, description="Grows with each event of this counter")
-    waiting_count: int = Field(ge=0)
+    waited_s: Count = Field(description="Seconds from issue (or transfer) to first call")
+    counter_seq: Seq = Field(description="Grows with each event of this counter")
+    waiting_count: Count
     upcoming: TicketIds = Field(default_factory=list)
     phone_encrypted: str | None = None
 
@@ -95,7 +103,7 @@ class TicketServiceStarted(EventData):
     counter_id: str
     officer_id: str
     started_at: datetime
-    counter_seq: int = Field(ge=1)
+    counter_seq: Seq
 
 
 class TicketCompleted(EventData):
@@ -108,11 +116,11 @@ class TicketCompleted(EventData):
     officer_id: str
     outcome: Outcome
     completed_at: datetime
-    service_time_s: int | None = Field(
-        default=None, ge=0, description="Seconds from start (or call) to finish; none for no-show"
+    service_time_s: Count | None = Field(
+        default=None, description="Seconds from start (or call) to finish; none for no-show"
     )
-    counter_seq: int = Field(ge=1)
-    waiting_count: int = Field(ge=0)
+    counter_seq: Seq
+    waiting_count: Count
 
 
 class TicketTransferred(EventData):
@@ -125,10 +133,10 @@ class TicketTransferred(EventData):
     counter_id: str
     officer_id: str
     transferred_at: datetime
-    counter_seq: int = Field(ge=1)
-    people_ahead: int = Field(ge=0)
-    estimated_wait_s: int = Field(ge=0)
-    waiting_count: int = Field(ge=0, description="Waiting tickets of the target service")
+    counter_seq: Seq
+    people_ahead: Count
+    estimated_wait_s: Count
+    waiting_count: Count = Field(description="Waiting tickets of the target service")
     upcoming: TicketIds = Field(default_factory=list)
     phone_encrypted: str | None = None
 
@@ -137,13 +145,68 @@ class CounterStateChanged(EventData):
     """A counter opened, went on a break (with a reason) or closed."""
 
     counter_id: str
-    counter_number: int
+    counter_number: Seq
     state: CounterState
     reason: str | None = Field(default=None, examples=["istirahat", "salat"])
     officer_id: str | None = None
     services: list[str] = Field(description="Services the counter serves, in call order")
     changed_at: datetime
-    counter_seq: int = Field(ge=1)
+    counter_seq: Seq
+
+
+class EpochCause(StrEnum):
+    new_day = "new_day"
+    restore = "restore"
+
+
+class TicketExpired(EventData):
+    """A ticket still waiting when its day ended: it will not be called (sent as the next day
+    begins, right after its queue's `QueueEpochStarted`)."""
+
+    ticket_id: str
+    number: str
+    service_id: str
+    service_day: date = Field(description="The day the ticket was for")
+    expired_at: datetime
+    waiting_count: Count = Field(description="Waiting tickets of the service now (the new day)")
+
+
+class QueueEpochStarted(EventData):
+    """The first event of a queue's epoch (sequence 1): a new day, whose waiting count starts
+    from what is waiting now (yesterday's tickets expire), or a restore of ticketing's state,
+    after which the queue is again what ticketing's store says. Consumers set the queue from it."""
+
+    service_id: str
+    service_day: date
+    cause: EpochCause
+    waiting_count: Count
+    started_at: datetime
+
+
+class CounterTicket(BaseModel):
+    """The ticket at a counter: called or being served."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    ticket_id: str
+    number: str
+    service_id: str
+    status: str = Field(examples=["called", "serving"])
+
+
+class CounterEpochStarted(EventData):
+    """The first event of a counter's own key in an epoch (see `QueueEpochStarted`): the
+    counter as ticketing has it now, with the ticket at it, if any."""
+
+    counter_id: str
+    counter_number: Seq
+    service_day: date
+    cause: EpochCause
+    state: CounterState
+    reason: str | None = None
+    services: list[str]
+    ticket: CounterTicket | None = None
+    started_at: datetime
+    counter_seq: Seq
 
 
 EVENT_TYPES: dict[str, type[EventData]] = {
@@ -153,4 +216,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "antre.ticket.completed": TicketCompleted,
     "antre.ticket.transferred": TicketTransferred,
     "antre.counter.state_changed": CounterStateChanged,
+    "antre.ticket.expired": TicketExpired,
+    "antre.queue.epoch_started": QueueEpochStarted,
+    "antre.counter.epoch_started": CounterEpochStarted,
 }
