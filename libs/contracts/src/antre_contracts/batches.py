@@ -7,21 +7,14 @@ handler runs: it decodes every header as UTF-8 and, for a `content-type: applica
 record, the body as JSON. A foreign record with a binary header or a broken JSON body then
 failed the whole batch outside the handler: no dead letter, no rewind, and the next batch's
 commit skipped it. Pass `parser=tolerant_parser, decoder=no_body` to the subscriber, with
-`AckPolicy.MANUAL`, and run the handler's work through `handle_batch`.
+`AckPolicy.MANUAL`, and run the handler's work through `consuming.SequencedConsumer`.
 """
 
-import asyncio
 import dataclasses
 import itertools
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from antre_contracts.commits import Committer
-
-if TYPE_CHECKING:  # the services bring FastStream; the contracts do not depend on it
-    from faststream._internal.context import ContextRepo
-
-T = TypeVar("T")
 S = TypeVar("S")
 
 
@@ -79,30 +72,3 @@ def long_poll(subscriber: S, wait_ms: int) -> S:
 
     setattr(subscriber, "get_msg", get_msg)  # noqa: B010 (the consume loop calls self.get_msg)
     return subscriber
-
-
-async def handle_batch(
-    context: "ContextRepo",
-    committer: Committer,
-    handle: Callable[[tuple[Any, ...]], Awaitable[T]],
-) -> T:
-    """Run `handle` on the current batch's records. Done: their offsets go to the committer.
-    Failed (Redis or the dead-letter topic away): after 0.5 s, so as not to spin, the batch
-    is rewound (nack) to be read again, and the error raised; what was recorded before the
-    failure is recognised again (by sequence, or by once-key).
-
-    The message is read from the broker's context, not taken as a `KafkaMessage` parameter:
-    FastDepends resolves such a parameter with a sync call in a worker thread, a thread hop
-    on every batch."""
-    message = context.get_local("message")
-    if message is None:  # the broker's context was replaced (e.g. by a wrapping app)
-        raise RuntimeError("no Kafka message in the broker's context")
-    records: tuple[Any, ...] = message.raw_message
-    try:
-        result = await handle(records)
-    except Exception:
-        await asyncio.sleep(0.5)
-        await message.nack()
-        raise
-    committer.after(message.consumer, records)
-    return result

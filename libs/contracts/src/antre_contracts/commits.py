@@ -19,7 +19,7 @@ committed (about one interval's worth, more while commits fail), dropped again.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -38,14 +38,13 @@ class Committer:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
 
-    def after(self, consumer: Any, records: Iterable[Any]) -> None:
-        """The records are applied: their offsets may be committed."""
+    def after(self, consumer: Any, offsets: Mapping[TopicPartition, int]) -> None:
+        """Everything before these offsets is handled: they may be committed."""
         if self._closed:
             return  # shutting down: what was not committed is read again after the restart
         self._consumer = consumer
-        for r in records:
-            tp = TopicPartition(r.topic, r.partition)
-            self._pending[tp] = max(self._pending.get(tp, 0), r.offset + 1)
+        for tp, offset in offsets.items():
+            self._pending[tp] = max(self._pending.get(tp, 0), offset)
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="offset-commits")

@@ -8,13 +8,12 @@ contracts package because both consumers (display, notifier) export it the same 
 
 import asyncio
 import contextlib
-import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CollectorRegistry, Gauge
 
-log = logging.getLogger(__name__)
+from antre_contracts.supervise import Health
 
 
 class LagProbe:
@@ -36,28 +35,24 @@ class LagProbe:
             registry=registry,
         )
 
-    async def run(self) -> None:
-        """Forever: connect, measure, sleep; a broker outage only pauses the measurements."""
-        while True:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="lag-probe")
-            # No group: this consumer only asks for offsets, it never joins or commits.
-            offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id="lag-probe")
-            try:
-                await admin.start()
-                await offsets.start()
-                while True:
-                    await self.measure(admin, offsets)
-                    await asyncio.sleep(self.every_s)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("consumer lag not measured (%s); retrying", exc)
+    async def run(self, health: Health) -> None:
+        """Connect, then measure every `every_s`; run under a `Supervisor`, which starts it
+        again after a broker outage."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="lag-probe")
+        # No group: this consumer only asks for offsets, it never joins or commits.
+        offsets = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, client_id="lag-probe")
+        try:
+            await admin.start()
+            await offsets.start()
+            while True:
+                await self.measure(admin, offsets)
+                health.ok()
                 await asyncio.sleep(self.every_s)
-            finally:
-                with contextlib.suppress(Exception):
-                    await offsets.stop()
-                with contextlib.suppress(Exception):
-                    await admin.close()
+        finally:
+            with contextlib.suppress(Exception):
+                await offsets.stop()
+            with contextlib.suppress(Exception):
+                await admin.close()
 
     async def measure(self, admin: AIOKafkaAdminClient, offsets: AIOKafkaConsumer) -> None:
         committed = {
