@@ -1,15 +1,17 @@
 """The display app: Kafka consumer, board projection, fan-out and HTTP routes in one process."""
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
 
-import redis.asyncio as aioredis
 from antre_contracts import load_catalog
 from antre_contracts.commits import Committer
+from antre_contracts.consuming import keep_consuming
 from antre_contracts.lag import LagProbe
+from antre_contracts.problems import install_handlers
+from antre_contracts.redis_pool import redis_client
+from antre_contracts.supervise import Supervisor
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,6 +20,7 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 
+from display import texts
 from display.config import Settings
 from display.deps import Deps
 from display.fanout import Hub
@@ -45,36 +48,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Boards reconnecting together each read a snapshot: wait for a pooled connection
-        # rather than fail (redis-py's default pool raises "Too many connections").
-        pool = aioredis.BlockingConnectionPool.from_url(
-            settings.redis_url, max_connections=settings.redis_connections, timeout=10
-        )
-        redis = aioredis.Redis.from_pool(pool)  # aclose() closes the pool too
+        # Boards reconnecting together each read a snapshot: they wait for a pooled connection.
+        redis = redis_client(settings.redis_url, settings.redis_connections)
         store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
         hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
         committer = Committer(settings.commit_interval_ms / 1000)
-        broker.include_router(
-            build_router(settings, site, store, metrics, committer, broker.context)
+        tasks = Supervisor(metrics.registry)
+        router, subscriber = build_router(
+            settings, site, store, metrics, committer, broker.context, tasks.part("applying")
         )
-        app.state.deps = Deps(settings, catalog, site, metrics, broker, redis, store, hub)
+        broker.include_router(router)
+        app.state.deps = Deps(settings, catalog, site, metrics, broker, redis, store, hub, tasks)
         lag = LagProbe(
             settings.kafka_bootstrap, settings.group_id, [settings.topic], metrics.registry
         )
-        tasks = [asyncio.create_task(t) for t in (hub.run(), hub.heartbeat(), lag.run())]
-        await broker.start()
+        # Nothing here waits for Kafka or Redis: the display starts (not ready) without them
+        # and each loop begins working once its dependency answers.
+        tasks.spawn("consuming", lambda health: keep_consuming(broker, subscriber, health))
+        tasks.spawn("fan-out", hub.run)
+        tasks.spawn("heartbeat", hub.heartbeat)
+        tasks.spawn("consumer-lag", lag.run)
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            # Bounded: a client library that turns a cancel into an error keeps a loop going.
-            await asyncio.wait(tasks, timeout=3.0)
+            await tasks.stop()
             await committer.stop()
             await broker.stop()
             await redis.aclose()
 
     app = FastAPI(title="Antre display", version="0.1.0", lifespan=lifespan)
+    install_handlers(app, texts.UNAVAILABLE, texts.INTERNAL_ERROR)
     app.include_router(router)
     static = resources.files("display").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

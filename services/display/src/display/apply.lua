@@ -1,16 +1,66 @@
 -- Apply a batch of board changes atomically, each appending its board update to the stream.
 -- One call per batch: on a Redis with appendfsync always, one fsync instead of one per event.
--- KEYS: 1 last sequence per partition key (hash), 2 counter tiles (hash), 3 waiting counts
---       (hash), 4 recent calls (list of JSON), 5 board update stream
+-- KEYS: 1 position per partition key (hash: "epoch:sequence"), 2 counter tiles (hash),
+--       3 waiting counts (hash), 4 recent calls (list of JSON), 5 board update stream
 -- ARGV: 1 JSON array of changes (see projection.py), 2 recent calls kept, 3 stream MAXLEN (~)
--- Returns, per change: "stale" for a duplicate or old event, "noop" when it changed nothing
--- visible, or the stream id of the update it appended.
-local function apply(change)
-  local last = tonumber(redis.call('HGET', KEYS[1], change.pk) or '0')
-  if change.seq <= last then
-    return 'stale'
+-- Returns, per change: "stale" (an earlier epoch) or "copy" (already applied): dropped; "gap"
+-- (events of its queue are missing before it): not applied, the consumer holds it; "noop"
+-- (applied, nothing visible changed); or the stream id of the update it appended.
+-- The sequencing rule is antre_contracts.sequencing's, in its words:
+--   an earlier epoch is stale; in the same epoch last + 1 is applied, at or below last is a
+--   copy, beyond is a gap; a later epoch begins at sequence 1, anything beyond is a gap.
+
+local function position(raw)
+  if not raw then return 0, 0 end
+  local epoch, seq = string.match(raw, '^(%d+):(%d+)$')
+  if epoch then return tonumber(epoch), tonumber(seq) end
+  return 0, tonumber(raw)  -- kept before epochs existed
+end
+
+local function verdict(change)
+  local epoch, last = position(redis.call('HGET', KEYS[1], change.pk))
+  if change.epoch < epoch then return 'stale' end
+  if change.epoch == epoch then
+    if change.seq <= last then return 'copy' end
+    if change.seq == last + 1 then return 'next' end
+    return 'gap'
   end
-  redis.call('HSET', KEYS[1], change.pk, change.seq)
+  if change.seq == 1 then return 'next' end
+  return 'gap'
+end
+
+-- A counter's events come through several partitions (each queue's and its own), so its tile
+-- moves only on a later (epoch, counter_seq).
+local function newer(part, tile)
+  local epoch = tile.epoch or 0
+  return part.epoch > epoch or (part.epoch == epoch and part.seq > tile.seq)
+end
+
+-- Store the calls newest first, as many as are kept; returns what was stored.
+local function keep_recent(calls)
+  table.sort(calls, function(a, b) return a.at > b.at end)
+  redis.call('DEL', KEYS[4])
+  local stored = {}
+  for i = 1, math.min(#calls, tonumber(ARGV[2])) do
+    redis.call('RPUSH', KEYS[4], cjson.encode(calls[i]))
+    stored[i] = calls[i]
+  end
+  return stored
+end
+
+local function recent_without(pred)
+  local kept = {}
+  for _, raw in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
+    local item = cjson.decode(raw)
+    if not pred(item) then table.insert(kept, item) end
+  end
+  return kept
+end
+
+local function apply(change)
+  local v = verdict(change)
+  if v ~= 'next' then return v end
+  redis.call('HSET', KEYS[1], change.pk, string.format('%d:%d', change.epoch, change.seq))
 
   local update = {type = change.type}
   local changed = false
@@ -22,14 +72,13 @@ local function apply(change)
     if raw then
       tile = cjson.decode(raw)
     else
-      tile = {id = part.id, state = 'closed', seq = 0}
+      tile = {id = part.id, state = 'closed', seq = 0, epoch = 0}
     end
-    -- A counter's events come through several partitions: only a newer counter_seq moves it.
-    if part.seq > tile.seq then
-      for k, v in pairs(part.set) do
-        if v == cjson.null then tile[k] = nil else tile[k] = v end
+    if newer(part, tile) then
+      for k, val in pairs(part.set) do
+        if val == cjson.null then tile[k] = nil else tile[k] = val end
       end
-      tile.seq = part.seq
+      tile.seq, tile.epoch = part.seq, part.epoch
       redis.call('HSET', KEYS[2], part.id, cjson.encode(tile))
       update.counter = tile
       changed = true
@@ -42,20 +91,19 @@ local function apply(change)
     changed = true
   end
 
+  if change.clear_calls then
+    -- A new day: the service's calls of yesterday leave the hall's list.
+    local svc = change.clear_calls
+    update.recent = keep_recent(recent_without(function(item) return item.service_id == svc end))
+    changed = true
+  end
+
   local call = change.call
   if call then
     -- Keep the hall's recent calls newest first, one entry per ticket (a recall moves it up).
-    local kept = {call}
-    for _, raw in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
-      local item = cjson.decode(raw)
-      if item.ticket_id ~= call.ticket_id then table.insert(kept, item) end
-    end
-    table.sort(kept, function(a, b) return a.at > b.at end)
-    redis.call('DEL', KEYS[4])
-    local limit = math.min(#kept, tonumber(ARGV[2]))
-    for i = 1, limit do
-      redis.call('RPUSH', KEYS[4], cjson.encode(kept[i]))
-    end
+    local kept = recent_without(function(item) return item.ticket_id == call.ticket_id end)
+    table.insert(kept, call)
+    keep_recent(kept)
     update.call = call
     changed = true
   end

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from antre_contracts import Catalog
+from antre_contracts.supervise import Supervisor
 from faststream.kafka import KafkaBroker
 from redis.exceptions import RedisError
 
@@ -24,6 +25,7 @@ class Deps:
     redis: aioredis.Redis
     store: BoardStore
     hub: Hub
+    tasks: Supervisor
 
     @property
     def running_text(self) -> str:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from redis.exceptions import RedisError
+from antre_contracts.supervise import Health
 
 from display.filters import BoardFilter
 from display.metrics import Metrics
@@ -51,6 +51,8 @@ class Hub:
         self._metrics = metrics
         self._queue_size = queue_size
         self._boards: set[Board] = set()
+        self._last: str | None = None  # the last update handed to the boards
+        self._reading: Health | None = None
 
     def subscribe(self, view: BoardFilter) -> Board:
         board = Board(view, self._queue_size)
@@ -62,15 +64,23 @@ class Hub:
         self._boards.discard(board)
         self._metrics.boards.set(len(self._boards))
 
-    async def heartbeat(self) -> None:
-        """Every few seconds each board gets a heartbeat, so a silent board knows it is cut off.
+    @property
+    def live(self) -> bool:
+        """Updates reach the boards: the stream is being read."""
+        return self._reading is not None and self._reading.up
+
+    async def heartbeat(self, health: Health) -> None:
+        """Every few seconds each board gets a heartbeat, so a silent board knows it is cut off,
+        and `live: false` while updates cannot reach it (the board then shows it may be stale).
 
         Sent from here rather than by a timeout on each board's queue read: a timeout per read
         costs a task per update per board (asyncio.wait_for), which is most of the fan-out CPU.
         """
         while True:
+            health.ok()
             await asyncio.sleep(self._heartbeat_s)
-            frame = sse("heartbeat", {"now": datetime.now(UTC).isoformat()})
+            beat = {"now": datetime.now(UTC).isoformat(), "live": self.live}
+            frame = sse("heartbeat", beat)
             for board in list(self._boards):
                 self._put(board, (None, frame))
 
@@ -82,18 +92,19 @@ class Hub:
             board.overflowed = True
             self._metrics.dropped.inc()
 
-    async def run(self) -> None:
-        """Follow the stream from its current end until cancelled; survive Redis outages."""
-        last = await self._store.last_id()
+    async def run(self, health: Health) -> None:
+        """Follow the stream and hand each update to the boards. Raises when Redis is away (the
+        supervisor restarts it); a restart goes on after the last update handed out, so what
+        was added meanwhile still reaches the boards. The first start begins at the stream's
+        end: boards connecting read a snapshot first."""
+        self._reading = health
+        if self._last is None:
+            self._last = await self._store.last_id()
         while True:
-            try:
-                entries = await self._store.read(last, block_ms=1000)
-            except RedisError as exc:
-                log.warning("board stream unreadable, retrying: %s", exc)
-                await asyncio.sleep(0.5)
-                continue
+            entries = await self._store.read(self._last, block_ms=1000)
+            health.ok()
             for entry_id, update in entries:
-                last = entry_id
+                self._last = entry_id
                 self._dispatch(entry_id, update)
 
     def _dispatch(self, entry_id: str, update: dict[str, Any]) -> None:

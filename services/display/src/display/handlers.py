@@ -1,11 +1,13 @@
-"""The display's Kafka consumer: queue events in, board changes applied, poison dead-lettered."""
+"""The display's Kafka consumer: queue events in, applied to the board in sequence per queue."""
 
 import logging
 from typing import Any
 
-from antre_contracts import InvalidEvent, parse_event
-from antre_contracts.batches import handle_batch, long_poll, no_body, tolerant_parser
+from antre_contracts import CloudEvent, EventData
+from antre_contracts.batches import long_poll, no_body, tolerant_parser
 from antre_contracts.commits import Committer
+from antre_contracts.consuming import Item, SequencedConsumer
+from antre_contracts.supervise import Health
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
 from faststream._internal.context import ContextRepo
@@ -13,8 +15,8 @@ from faststream.kafka import KafkaRouter
 
 from display.config import Settings
 from display.metrics import Metrics
-from display.projection import Change, change_for
-from display.store import Applied, BoardStore
+from display.projection import Change, change_for, place_of
+from display.store import BoardStore
 
 log = logging.getLogger(__name__)
 CONSUMER = "display"
@@ -27,8 +29,10 @@ def build_router(
     metrics: Metrics,
     committer: Committer,
     context: ContextRepo,
-) -> KafkaRouter:
-    """One batch subscriber on the queue topic, one publisher to the dead-letter topic."""
+    health: Health,
+) -> tuple[KafkaRouter, Any]:
+    """One batch subscriber on the queue topic, one publisher to the dead-letter topic;
+    returns the router and the subscriber (its consume loop is watched, see app.py)."""
     router = KafkaRouter()
     dead_letters = router.publisher(
         settings.dlq_topic,
@@ -53,35 +57,37 @@ def build_router(
         description="Every queue event; projected onto the hall boards",
     )
 
+    async def dead_letter(record: Any, reason: str) -> None:
+        headers = {DLQ_REASON_HEADER: reason[:500], DLQ_CONSUMER_HEADER: CONSUMER}
+        await dead_letters.publish(record.value or b"", key=record.key, headers=headers)
+
+    def ours(envelope: CloudEvent) -> bool:
+        return envelope.partitionkey.startswith(f"{site}:")
+
+    async def prepare(record: Any, envelope: CloudEvent, data: EventData) -> Change | None:
+        if not ours(envelope):  # the topic is shared: another site's event
+            metrics.events.labels(envelope.type, "other_site").inc()
+            return None
+        change = change_for(site, envelope, data)
+        if "call" in change:
+            # Producer time (ms) of the record: ticketing's call times are whole seconds.
+            change["call"]["sent_ms"] = record.timestamp
+        return change
+
+    def skip(record: Any, envelope: CloudEvent) -> Change | None:
+        return place_of(envelope) if ours(envelope) else None
+
+    async def apply(items: list[Item[Change]]) -> list[str]:
+        return [a.status for a in await store.apply([item.payload for item in items])]
+
+    consumer = SequencedConsumer(
+        settings.group_id, committer, prepare, skip, apply, dead_letter, metrics.registry, health
+    )
+
     @long_poll(subscriber, settings.batch_wait_ms)
     async def on_queue_events() -> None:
-        """Apply queue events to the board projection; dead-letter what cannot be read."""
-        types, applied = await handle_batch(context, committer, apply_batch)
-        for type_, result in zip(types, applied, strict=True):
-            metrics.events.labels(type_, result.status).inc()
+        """Apply queue events to the board projection in sequence; dead-letter the unreadable."""
+        for type_, result in await consumer.handle(context):
+            metrics.events.labels(type_, result).inc()
 
-    async def apply_batch(records: tuple[Any, ...]) -> tuple[list[str], list[Applied]]:
-        """Dead-letter what cannot be read; apply the rest in one Redis call."""
-        changes: list[Change] = []
-        types: list[str] = []
-        for record in records:
-            try:
-                envelope, data = parse_event(record.value)
-            except InvalidEvent as exc:
-                headers = {DLQ_REASON_HEADER: str(exc), DLQ_CONSUMER_HEADER: CONSUMER}
-                await dead_letters.publish(record.value, key=record.key, headers=headers)
-                metrics.events.labels("invalid", "dead_letter").inc()
-                log.warning("dead-lettered an event: %s", exc)
-                continue
-            if not envelope.partitionkey.startswith(f"{site}:"):
-                metrics.events.labels(envelope.type, "other_site").inc()
-                continue
-            change = change_for(site, envelope, data)
-            if "call" in change:
-                # Producer time (ms) of the record: ticketing's call times are whole seconds.
-                change["call"]["sent_ms"] = record.timestamp
-            changes.append(change)
-            types.append(envelope.type)
-        return types, await store.apply(changes)
-
-    return router
+    return router, subscriber

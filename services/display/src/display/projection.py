@@ -1,11 +1,14 @@
 """Turn a queue event into the change it makes to the hall board (pure; applied by apply.lua).
 
-A change has up to three parts, each checked for staleness on its own in Redis:
-- `counter`: fields of one counter tile, ordered by the counter's `counter_seq`, because one
-  counter's events travel in several partitions (each service queue plus the counter's own);
+Every change carries its event's place (`pk`, `epoch`, `seq`): apply.lua applies it only in
+sequence (antre_contracts.sequencing). It has up to four parts:
+- `counter`: fields of one counter tile, ordered by the counter's (epoch, `counter_seq`),
+  because one counter's events travel in several partitions (each service queue plus the
+  counter's own);
 - `waiting`: a service's waiting count, taken only from events keyed by that service's queue,
-  whose `sequence` (already checked per partition key) orders them;
-- `call`: an entry for the hall's recent calls, with the text the hall voice speaks.
+  whose sequence orders them;
+- `call`: an entry for the hall's recent calls, with the text the hall voice speaks;
+- `clear_calls`: a service whose day begins: its calls of the day before leave the list.
 """
 
 from datetime import UTC, datetime
@@ -13,11 +16,13 @@ from typing import Any
 
 from antre_contracts import (
     CloudEvent,
+    CounterEpochStarted,
     CounterStateChanged,
+    EpochCause,
     EventData,
+    QueueEpochStarted,
     TicketCalled,
     TicketCompleted,
-    TicketIssued,
     TicketServiceStarted,
     TicketTransferred,
     queue_key,
@@ -34,14 +39,17 @@ def utc_text(moment: datetime) -> str:
 
 
 def change_for(site: str, envelope: CloudEvent, data: EventData) -> Change:
-    """The board change an event asks for; `pk`/`seq` drop duplicates and stale events."""
-    change: Change = {"pk": envelope.partitionkey, "seq": envelope.sequence, "type": envelope.type}
+    """The board change an event asks for, at its place in its queue's sequence."""
+    change = place_of(envelope)
     service_id = getattr(data, "service_id", None)
     count = getattr(data, "waiting_count", None)
     if count is not None and service_id and envelope.partitionkey == queue_key(site, service_id):
         change["waiting"] = {"service": service_id, "count": count}
+    if isinstance(data, QueueEpochStarted) and data.cause is EpochCause.new_day:
+        change["clear_calls"] = data.service_id
     counter = _counter_part(data)
     if counter is not None:
+        counter["epoch"] = envelope.epoch
         change["counter"] = counter
     if isinstance(data, TicketCalled):
         change["call"] = {
@@ -55,6 +63,17 @@ def change_for(site: str, envelope: CloudEvent, data: EventData) -> Change:
             "announce": announcement(data.number, data.counter_number),
         }
     return change
+
+
+def place_of(envelope: CloudEvent) -> Change:
+    """The change that only takes the event's place in its queue: for an event that is
+    dead-lettered, so that its queue goes on (antre_contracts.consuming)."""
+    return {
+        "pk": envelope.partitionkey,
+        "epoch": envelope.epoch,
+        "seq": envelope.sequence,
+        "type": envelope.type,
+    }
 
 
 def _ticket(data: Any, status: str, at: datetime) -> dict[str, Any]:
@@ -87,8 +106,11 @@ def _counter_part(data: EventData) -> Change | None:
             fields["number"] = data.counter_number
             if data.state.value == "closed":
                 fields["ticket"] = None
-        case TicketIssued():
-            return None
+        case CounterEpochStarted():
+            fields = {"state": data.state.value, "reason": data.reason, "ticket": None}
+            fields["number"] = data.counter_number
+            if data.ticket is not None:  # still at the counter: the tile keeps showing it
+                fields["ticket"] = _ticket(data.ticket, data.ticket.status, data.started_at)
         case _:
             return None
     return {"id": data.counter_id, "seq": data.counter_seq, "set": fields}

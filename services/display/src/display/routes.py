@@ -63,24 +63,16 @@ async def board_stream(
     view = BoardFilter.parse(deps.catalog, zone, services)
     start = last_event_id or resume
     board = deps.hub.subscribe(view)  # before reading, so nothing falls between read and push
+    try:  # read before answering: with Redis away the board gets a 503 problem, not a cut stream
+        first, sent = await _catch_up(deps, view, start)
+    except BaseException:
+        deps.hub.unsubscribe(board)
+        raise
 
     async def frames() -> AsyncIterator[bytes]:
+        nonlocal sent
         try:
-            yield b"retry: 1000\n\n"
-            sent = (0, 0)
-            missed = await deps.store.updates_after(start) if start and valid_id(start) else None
-            if missed is None:
-                snapshot = await deps.store.snapshot()
-                body = board_view(deps.catalog, deps.site, snapshot, view, deps.running_text)
-                yield sse("snapshot", body, snapshot.last_id)
-                sent = id_tuple(snapshot.last_id)
-            else:
-                sent = id_tuple(start or "0-0")
-                for entry_id, update in missed:
-                    part = view.update(update)
-                    if part is not None:
-                        yield sse("update", part, entry_id)
-                    sent = id_tuple(entry_id)
+            yield b"retry: 1000\n\n" + b"".join(first)
             while not board.overflowed:
                 key, frame = await board.queue.get()
                 # Whatever else is already queued goes out in the same write.
@@ -102,6 +94,25 @@ async def board_stream(
     return StreamingResponse(frames(), media_type="text/event-stream", headers=headers)
 
 
+async def _catch_up(
+    deps: Deps, view: BoardFilter, start: str | None
+) -> tuple[list[bytes], tuple[int, int]]:
+    """The frames a board gets first (a snapshot, or exactly what it missed since `start`) and
+    the stream id they reach."""
+    missed = await deps.store.updates_after(start) if start and valid_id(start) else None
+    if missed is None:
+        snapshot = await deps.store.snapshot()
+        body = board_view(deps.catalog, deps.site, snapshot, view, deps.running_text)
+        return [sse("snapshot", body, snapshot.last_id)], id_tuple(snapshot.last_id)
+    frames, sent = [], id_tuple(start or "0-0")
+    for entry_id, update in missed:
+        part = view.update(update)
+        if part is not None:
+            frames.append(sse("update", part, entry_id))
+        sent = id_tuple(entry_id)
+    return frames, sent
+
+
 @router.get("/healthz", tags=["ops"])
 async def healthz() -> dict[str, str]:
     """Alive: the process answers."""
@@ -110,12 +121,15 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["ops"])
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when Kafka and Redis both answer; 503 names what is missing."""
+    """Ready when Kafka and Redis answer and every background task works; 503 names what is
+    missing (`tasks`: the ones down, e.g. the fan-out while Redis is away)."""
     deps = _deps(request)
     checks = {"kafka": await deps.kafka_ok(), "redis": await deps.redis_ok()}
-    ok = all(checks.values())
-    body = {"status": "ready" if ok else "not ready"}
+    down = deps.tasks.down()
+    ok = all(checks.values()) and not down
+    body: dict[str, object] = {"status": "ready" if ok else "not ready"}
     body.update({name: "ok" if up else "down" for name, up in checks.items()})
+    body["tasks_down"] = down
     return JSONResponse(body, status_code=200 if ok else 503)
 
 

@@ -15,7 +15,9 @@ Entry = tuple[str, dict[str, Any]]
 
 @dataclass(frozen=True)
 class Applied:
-    status: str  # "applied", "noop" (nothing visible changed) or "stale" (duplicate or old)
+    status: str
+    """"applied", "noop" (applied, nothing visible changed), "copy" (applied before), "stale"
+    (an earlier epoch) or "gap" (events of its queue are missing before it: not applied)."""
     entry_id: str | None = None
 
 
@@ -45,7 +47,7 @@ class BoardStore:
         self._snapshot = redis.register_script(lua.joinpath("snapshot.lua").read_text())
 
     async def apply(self, changes: list[Change]) -> list[Applied]:
-        """Apply changes in order, atomically; a duplicate or stale one changes nothing."""
+        """Apply changes in order, atomically, each only in its queue's sequence."""
         if not changes:
             return []
         keys = [self.seq_key, self.counters_key, self.waiting_key, self.recent_key]
@@ -91,7 +93,9 @@ class BoardStore:
 
 
 def _applied(result: str) -> Applied:
-    return Applied(result) if result in ("stale", "noop") else Applied("applied", result)
+    if result in ("stale", "copy", "noop", "gap"):
+        return Applied(result)
+    return Applied("applied", result)
 
 
 def decode_entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:

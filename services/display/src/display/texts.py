@@ -10,6 +10,9 @@ WAITING = "Menunggu"
 STALE_BANNER = "Koneksi terputus, menyambung kembali…"
 ENABLE_SOUND = "Sentuh layar untuk mengaktifkan suara"
 NO_CALL_YET = "Belum ada panggilan"
+NOT_LIVE_BANNER = "Pembaruan papan tertunda, data mungkin belum terbaru…"
+UNAVAILABLE = "Data papan sedang tidak dapat dibaca. Papan mencoba lagi dalam beberapa detik."
+INTERNAL_ERROR = "Terjadi kesalahan pada layanan papan. Papan mencoba lagi dalam beberapa detik."
 
 COUNTER_STATES = {"open": "Buka", "break": "Istirahat", "closed": "Tutup"}
 TICKET_STATES = {"called": "Dipanggil", "serving": "Dilayani", "done": "Selesai"}
@@ -32,6 +35,7 @@ def page_texts() -> dict[str, object]:
         "recent": RECENT_CALLS,
         "waiting": WAITING,
         "stale": STALE_BANNER,
+        "notLive": NOT_LIVE_BANNER,
         "enableSound": ENABLE_SOUND,
         "noCall": NO_CALL_YET,
         "counterStates": COUNTER_STATES,

@@ -14,7 +14,8 @@
     playing: null,
     muted: Boolean(cfg.mute),
     lastEventId: null,
-    live: false,
+    live: false,         // connected: messages arrive
+    updatesLive: true,   // the server says its updates reach this board (heartbeat `live`)
     updates: 0,
     snapshots: 0,
     counters: new Map(),
@@ -84,6 +85,7 @@
       const known = board.counters.get(u.counter.id) || {};
       board.counters.set(u.counter.id, { ...known, ...u.counter, ticket: u.counter.ticket || null });
     }
+    if (u.recent) board.recent = Array.isArray(u.recent) ? u.recent : [];  // a new day: cleared
     for (const [id, n] of Object.entries(u.waiting || {})) {
       const s = board.services.get(id);
       if (s) s.waiting = n;
@@ -182,9 +184,13 @@
   let source = null;
   let lastMessageAt = 0;
 
-  function setLive(live) {
+  // Stale: the connection is lost, or it stands but the server cannot read the updates
+  // (heartbeats still come): either way the board dims and says so.
+  function setLive(live, updatesLive = board.updatesLive) {
     board.live = live;
-    document.body.classList.toggle("stale", !live);
+    board.updatesLive = updatesLive;
+    $("stale-banner").textContent = live ? T.notLive : T.stale;
+    document.body.classList.toggle("stale", !live || !updatesLive);
   }
 
   function connect() {
@@ -202,8 +208,10 @@
     source.addEventListener("snapshot", (e) => { applySnapshot(JSON.parse(e.data)); seen(e); });
     source.addEventListener("update", (e) => { applyUpdate(JSON.parse(e.data)); seen(e); });
     source.addEventListener("heartbeat", (e) => {
-      board.clockOffsetMs = Date.parse(JSON.parse(e.data).now) - Date.now();
+      const beat = JSON.parse(e.data);
+      board.clockOffsetMs = Date.parse(beat.now) - Date.now();
       seen(e);
+      setLive(true, beat.live !== false);
     });
     source.onerror = () => {
       setLive(false);
