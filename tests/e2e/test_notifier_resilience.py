@@ -35,8 +35,9 @@ async def test_sigkill_mid_burst_then_restart_sends_every_sms_exactly_once(
     sms, total = Fakesmsc(), 600
     phones: list[str] = []
     batches: dict[str, list[bytes]] = {}
+    queues = {service: Events(site_id, service=service) for service in SERVICES}
     for i in range(total):
-        ev = Events(site_id, service=SERVICES[i % len(SERVICES)], seq=i)
+        ev = queues[SERVICES[i % len(SERVICES)]]  # each queue's events in sequence
         phone = unique_phone()
         phones.append(phone)
         batches.setdefault(ev.key, []).append(ev.issued(f"A-{i:03d}", phone, ahead=9)[1])

@@ -1,18 +1,20 @@
 """The notifier app: FastAPI for HTTP, a FastStream KafkaBroker for events, the sender loop."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 from antre_contracts.catalog import load_catalog
 from antre_contracts.commits import Committer
+from antre_contracts.consuming import keep_consuming
 from antre_contracts.lag import LagProbe
 from antre_contracts.phone import PhoneCipher
+from antre_contracts.problems import install_handlers
+from antre_contracts.redis_pool import redis_client
+from antre_contracts.supervise import Health, Supervisor
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from faststream.kafka import KafkaBroker
@@ -29,7 +31,7 @@ from notifier.notices import Rules
 from notifier.routes import router
 from notifier.sender import Sender
 from notifier.store import NotifierStore
-from notifier.texts import KINDS, Templates
+from notifier.texts import INTERNAL_ERROR, KINDS, UNAVAILABLE, Templates
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,10 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A burst has every gateway slot, delivery report and consumer batch on Redis at once:
         # callers wait for a pooled connection. redis-py's default pool (100) raises instead,
         # which failed delivery reports (Kannel then retried them) and left SMS in doubt.
-        pool = aioredis.BlockingConnectionPool.from_url(
-            s.redis_url, max_connections=s.redis_connections, timeout=10
-        )
-        redis = aioredis.Redis.from_pool(pool)  # aclose() closes the pool too
+        redis = redis_client(s.redis_url, s.redis_connections)
         store = NotifierStore(redis, s.group_id)
         broker = KafkaBroker(
             s.kafka_bootstrap,
@@ -80,36 +79,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         deps = Deps(s, store, cipher, rules, metrics, sender.wake, publish_dead_letter)
         committer = Committer(s.commit_interval_ms / 1000)
-        broker.include_router(build_router(deps, broker.context, committer))
+        tasks = Supervisor(registry)
+        router, subscriber = build_router(deps, broker.context, committer, tasks.part("recording"))
+        broker.include_router(router)
         spec = AsyncAPI(broker, title="Antre notifier", version="0.1.0")
         app.state.__dict__.update(
-            registry=registry, redis=redis, broker=broker, store=store,
+            registry=registry, redis=redis, broker=broker, store=store, tasks=tasks,
             asyncapi=lambda: spec.to_specification().to_jsonable(),
             asyncapi_html=lambda: get_asyncapi_html(spec.to_specification()),
         )  # fmt: skip
         lag = LagProbe(s.kafka_bootstrap, s.group_id, [s.topic], registry, s.gauges_every_s)
-        await broker.start()
-        sending = asyncio.create_task(sender.run())
-        gauges = [
-            asyncio.create_task(lag.run()),
-            asyncio.create_task(_refresh_backlog(store, metrics, s.gauges_every_s)),
-        ]
+        # Nothing here waits for Kafka or Redis: the notifier starts (not ready) without them
+        # and each loop begins working once its dependency answers.
+        tasks.spawn("consuming", lambda health: keep_consuming(broker, subscriber, health))
+        tasks.spawn("sending", sender.run)
+        tasks.spawn("consumer-lag", lag.run)
+        tasks.spawn(
+            "outbox-backlog",
+            lambda health: _refresh_backlog(store, metrics, s.gauges_every_s, health),
+        )
         try:
             yield
         finally:
-            for task in gauges:
-                task.cancel()
-            await asyncio.gather(*gauges, return_exceptions=True)
+            await tasks.stop()  # consuming first: what was not committed comes again
             await committer.stop()
-            await broker.stop()  # stop consuming first: what was not committed comes again
-            sending.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sending
+            await broker.stop()
             await sender.drain()
             await gateway.aclose()
             await redis.aclose()
 
     app = FastAPI(title="Antre notifier", version="0.1.0", lifespan=lifespan)
+    install_handlers(app, UNAVAILABLE, INTERNAL_ERROR)
     app.include_router(router)
 
     @app.get("/asyncapi", response_class=HTMLResponse)
@@ -121,9 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def _refresh_backlog(store: NotifierStore, metrics: Metrics, every_s: float) -> None:
+async def _refresh_backlog(
+    store: NotifierStore, metrics: Metrics, every_s: float, health: Health
+) -> None:
     """The outbox backlog comes from Redis, so it is right after a restart too."""
     while True:
-        with contextlib.suppress(Exception):
-            metrics.outbox_backlog.set(await store.backlog())
+        metrics.outbox_backlog.set(await store.backlog())
+        health.ok()
         await asyncio.sleep(every_s)

@@ -1,14 +1,30 @@
 -- Apply one queue event's plan: sequence check, ticket info, skips, notices. Atomic.
--- KEYS[1] seq hash, KEYS[2] due zset.  Other keys are built from the site prefix ARGV[5]
--- ("{site}:notifier:"), so they share KEYS[1]'s hash slot.
--- ARGV: partitionkey, sequence, ttl_s, now_ms, prefix, plan_json
+-- KEYS[1] position hash ("epoch:sequence" per partition key), KEYS[2] due zset. Other keys
+-- are built from the site prefix ARGV[5] ("{site}:notifier:"), so they share KEYS[1]'s slot.
+-- ARGV: partitionkey, sequence, ttl_s, now_ms, prefix, plan_json, epoch
+-- Returns {verdict, notices queued}: "applied", or "copy" / "stale" (dropped) or "gap" (not
+-- applied: the consumer holds it until the events before it arrive). The sequencing rule is
+-- antre_contracts.sequencing's, in its words: an earlier epoch is stale; in the same epoch
+-- last + 1 is applied, at or below last is a copy, beyond is a gap; a later epoch begins at
+-- sequence 1, anything beyond is a gap.
 -- A notice is queued only once ever (SET NX on its once-key); only the head notice of each
 -- ticket's list sits in the due set, so one ticket's SMS go out in the order they were made.
 local P = ARGV[5]
-local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-local seq = tonumber(ARGV[2])
-if seq <= last then return {0, 0} end
-redis.call('HSET', KEYS[1], ARGV[1], seq)
+local seq, epoch = tonumber(ARGV[2]), tonumber(ARGV[7])
+local kept_epoch, last = 0, 0
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local e, s = string.match(raw, '^(%d+):(%d+)$')
+  if e then kept_epoch, last = tonumber(e), tonumber(s) else last = tonumber(raw) end
+end
+if epoch < kept_epoch then return {'stale', 0} end
+if epoch == kept_epoch then
+  if seq <= last then return {'copy', 0} end
+  if seq ~= last + 1 then return {'gap', 0} end
+elseif seq ~= 1 then
+  return {'gap', 0}
+end
+redis.call('HSET', KEYS[1], ARGV[1], string.format('%d:%d', epoch, seq))
 local ttl = tonumber(ARGV[3])
 local now = tonumber(ARGV[4])
 local plan = cjson.decode(ARGV[6])
@@ -53,4 +69,4 @@ for _, n in ipairs(plan.notices) do
     queued = queued + 1
   end
 end
-return {1, queued}
+return {'applied', queued}

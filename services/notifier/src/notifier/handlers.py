@@ -10,10 +10,13 @@ from typing import Any
 
 import orjson
 from aiokafka import ConsumerRecord
-from antre_contracts.batches import handle_batch, long_poll, no_body, tolerant_parser
+from antre_contracts.batches import long_poll, no_body, tolerant_parser
 from antre_contracts.commits import Committer
-from antre_contracts.envelope import InvalidEvent, parse_event
+from antre_contracts.consuming import Item, SequencedConsumer
+from antre_contracts.envelope import CloudEvent
+from antre_contracts.events import EventData
 from antre_contracts.phone import PhoneCipher
+from antre_contracts.supervise import Health
 from antre_contracts.topics import DLQ_CONSUMER_HEADER, DLQ_REASON_HEADER
 from faststream import AckPolicy
 from faststream._internal.context import ContextRepo
@@ -45,9 +48,12 @@ class Deps:
         return hashlib.sha256(b"antre-notifier-rate:" + self.settings.phone_key.encode()).digest()
 
 
-def build_router(deps: Deps, context: ContextRepo, committer: Committer) -> KafkaRouter:
+def build_router(
+    deps: Deps, context: ContextRepo, committer: Committer, health: Health
+) -> tuple[KafkaRouter, Any]:
     """One subscriber on the queue topic, in batches, committed after they are recorded: in
-    the background (antre_contracts.commits), so the next batch does not wait for the broker."""
+    the background (antre_contracts.commits), so the next batch does not wait for the broker.
+    Returns the router and the subscriber (its consume loop is watched, see app.py)."""
     s = deps.settings
     router = KafkaRouter()
 
@@ -63,51 +69,77 @@ def build_router(deps: Deps, context: ContextRepo, committer: Committer) -> Kafk
         decoder=no_body,
     )
 
+    async def dead_letter(record: Any, reason: str) -> None:
+        await deps.publish_dead_letter(record.value or b"", record.key, reason)
+
+    consumer = SequencedConsumer(
+        s.group_id,
+        committer,
+        functools.partial(prepare, deps),
+        skip,
+        functools.partial(apply, deps),
+        dead_letter,
+        deps.metrics.registry,
+        health,
+    )
+
     @long_poll(subscriber, s.batch_wait_ms)
     async def on_queue_events() -> None:
-        """Turn queue events into SMS notices (once each), recorded in Redis."""
-        await handle_batch(context, committer, functools.partial(handle_records, deps))
+        """Turn queue events into SMS notices (once each), recorded in Redis in sequence."""
+        for type_, result in await consumer.handle(context):
+            deps.metrics.events.labels(type_, result).inc()
 
-    return router
+    return router, subscriber
 
 
-async def handle_records(deps: Deps, records: tuple[ConsumerRecord[Any, Any], ...]) -> None:
-    """Plan every record; dead-letter the bad ones; apply the rest in one Redis round trip."""
-    items: list[tuple[str, str, int, bytes]] = []
-    for rec in records:
-        raw: bytes = rec.value or b""
+Payload = tuple[str, bytes]
+"""(site, the plan as JSON) for apply.lua."""
+
+
+async def prepare(
+    deps: Deps, record: ConsumerRecord[Any, Any], envelope: CloudEvent, data: EventData
+) -> Payload:
+    """The event's plan of notices. Every event is recorded, even one that sends nothing: its
+    sequence must be applied for the next one of its queue to follow it."""
+    p = plan(data, deps.rules)
+    event_phone = None
+    if p.phone_token:
         try:
-            envelope, data = parse_event(raw)
-        except InvalidEvent as exc:
-            deps.metrics.events.labels("invalid", "dead_lettered").inc()
-            await deps.publish_dead_letter(raw, rec.key, str(exc))
-            continue
-        p = plan(data, deps.rules)
-        event_phone = None
-        if p.phone_token:
-            try:
-                event_phone = _phone(deps, p.phone_token)
-            except (InvalidPhone, ValueError) as exc:
-                # Ticketing refuses invalid numbers; one that still arrives gets no SMS.
-                reason = f"ticket {envelope.subject}: {exc}; no SMS sent for it"
-                await deps.publish_dead_letter(raw, rec.key, reason)
-                p = _without_event_phone(p)
-        if not p.notices and p.ticket is None and not p.skips:
-            deps.metrics.events.labels(envelope.type, "nothing_to_send").inc()
-            continue
-        site = envelope.partitionkey.split(":", 1)[0]
-        items.append((site, envelope.partitionkey, envelope.sequence, _plan_json(p, event_phone)))
+            event_phone = _phone(deps, p.phone_token)
+        except (InvalidPhone, ValueError) as exc:
+            # Ticketing refuses invalid numbers; one that still arrives gets no SMS.
+            reason = f"ticket {envelope.subject}: {exc}; no SMS sent for it"
+            await deps.publish_dead_letter(record.value or b"", record.key, reason)
+            p = _without_event_phone(p)
+    return _site(envelope), _plan_json(p, event_phone)
+
+
+def skip(record: ConsumerRecord[Any, Any], envelope: CloudEvent) -> Payload:
+    """An event dead-lettered: nothing to send, its sequence still applied."""
+    return _site(envelope), _plan_json(Plan(), None)
+
+
+async def apply(deps: Deps, items: list[Item[Payload]]) -> list[str]:
+    """Record the plans in Redis in one round trip; wake the sender for new notices."""
     now_ms = int(time.time() * 1000)
-    applied = await deps.store.apply_many(items, deps.settings.ticket_ttl_s, now_ms)
+    rows = [
+        (site, item.event.partitionkey, item.event.epoch, item.event.sequence, plan_json)
+        for item in items
+        for site, plan_json in [item.payload]
+    ]
+    applied = await deps.store.apply_many(rows, deps.settings.ticket_ttl_s, now_ms)
     recorded_s = time.time()
-    for rec in records:
-        deps.metrics.event_latency.observe(max(0.0, recorded_s - rec.timestamp / 1000))
+    for item in items:
+        deps.metrics.event_latency.observe(max(0.0, recorded_s - item.record.timestamp / 1000))
     queued = sum(a.queued for a in applied)
-    for a in applied:
-        deps.metrics.events.labels("ticket", "applied" if a.new else "duplicate").inc()
     if queued:
         deps.metrics.queued.inc(queued)
         deps.wake()
+    return [a.verdict for a in applied]
+
+
+def _site(envelope: CloudEvent) -> str:
+    return envelope.partitionkey.split(":", 1)[0]
 
 
 def _phone(deps: Deps, token: str) -> dict[str, str]:

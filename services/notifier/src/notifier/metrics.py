@@ -16,6 +16,7 @@ OUTCOMES = ("sent", "dead_lettered", "dropped_stale")
 
 class Metrics:
     def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
         kp = ["kind", "provider"]
         self.sms = Counter(
             "notifier_sms",

@@ -1,5 +1,6 @@
 """HTTP routes: health, readiness, metrics, AsyncAPI."""
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -27,24 +28,23 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when Kafka and Redis answer."""
+    """Ready when Kafka and Redis answer and every background task works."""
     state = request.app.state
     checks: dict[str, bool] = {}
     try:
-        checks["redis"] = bool(await state.redis.ping())
+        checks["redis"] = bool(await asyncio.wait_for(state.redis.ping(), 1.0))
     except Exception:
         checks["redis"] = False
     try:
         checks["kafka"] = bool(await state.broker.ping(timeout=2.0))
     except Exception:
         checks["kafka"] = False
-    ok = all(checks.values())
-    if ok:
+    down = state.tasks.down()
+    if all(checks.values()) and not down:
         return JSONResponse({"status": "ready", **checks})
-    missing = ", ".join(k for k, v in checks.items() if not v)
-    return _problem(
-        503, "Notifier not ready", f"Kafka or Redis is not reachable: {missing}", checks
-    )
+    missing = ", ".join([k for k, v in checks.items() if not v] + down)
+    detail = f"Not reachable or not working: {missing}"
+    return _problem(503, "Notifier not ready", detail, {**checks, "tasks_down": down})
 
 
 @router.get("/api/v1/kannel/dlr", include_in_schema=False)

@@ -10,6 +10,7 @@ from typing import Any
 
 from antre_contracts.catalog import Catalog
 from antre_contracts.phone import PhoneCipher, mask
+from antre_contracts.supervise import Health
 
 from notifier.backoff import retry_delay
 from notifier.config import Settings
@@ -55,13 +56,14 @@ class Sender:
         """New notices were queued: look now rather than at the next poll."""
         self._wake.set()
 
-    async def run(self) -> None:
+    async def run(self, health: Health) -> None:
         """Forever: claim and send; sleep until woken or the poll interval when idle."""
         while True:
             try:
                 worked = await self._round()
-            except Exception:
-                log.exception("sender round failed; retrying")
+                health.ok()
+            except Exception as exc:  # Redis away: one log line a streak (the supervisor's)
+                health.failing(exc)
                 worked = False
                 await asyncio.sleep(0.5)
             if not worked:
@@ -158,6 +160,12 @@ class Sender:
                 # Kannel may have it (e.g. a timeout under load): leave the notice 'sending', so
                 # after the lease it is in doubt and its delivery report decides (claim.lua).
                 log.warning("SMS %s unanswered (%s): left to its delivery report", c.id, exc.reason)
+                return
+            if exc.written and self.s.in_doubt == "drop":
+                # The gateway may have it and nothing will tell: sending again could text the
+                # visitor twice. Given up, like an SMS in doubt after a crash.
+                self.m.in_doubt.labels("dropped").inc()
+                await self._give_up(site, c, "in_doubt", f"{exc.reason}; not sent again")
                 return
             delay = retry_delay(attempt, self.s.retry_base_s, self.s.retry_max_delay_s)
             await self.store.retry(site, c.id, _now_ms() + int(delay * 1000), exc.reason)

@@ -41,7 +41,8 @@ class Claimed:
 
 @dataclass(frozen=True)
 class Applied:
-    new: bool
+    verdict: str
+    """"applied", or "copy" / "stale" (dropped), or "gap" (held: see apply.lua)."""
     queued: int
 
 
@@ -58,23 +59,23 @@ class NotifierStore:
         self._dlr = redis.register_script((_HERE / "dlr.lua").read_text())
 
     async def apply_many(
-        self, items: Sequence[tuple[str, str, int, bytes]], ttl_s: int, now_ms: int
+        self, items: Sequence[tuple[str, str, int, int, bytes]], ttl_s: int, now_ms: int
     ) -> list[Applied]:
-        """Apply (site, partitionkey, sequence, plan_json) in order, in one round trip."""
+        """Apply (site, partitionkey, epoch, sequence, plan_json) in order, in one round trip."""
         if not items:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
-            for site, pkey, seq, plan in items:
+            for site, pkey, epoch, seq, plan in items:
                 p = prefix(site)
                 await self._apply(
                     keys=[p + "seq", p + "due"],
-                    args=[pkey, seq, ttl_s, now_ms, p, plan],
+                    args=[pkey, seq, ttl_s, now_ms, p, plan, epoch],
                     client=pipe,
                 )
             sites = {site for site, *_ in items}
             pipe.sadd(self.sites_key, *sites)
             results = await pipe.execute()
-        return [Applied(bool(r[0]), int(r[1])) for r in results[:-1]]
+        return [Applied(_s(r[0]), int(r[1])) for r in results[:-1]]
 
     async def claim(
         self,

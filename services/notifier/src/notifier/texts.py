@@ -9,6 +9,10 @@ from pathlib import Path
 KINDS = ("issued", "near_turn", "called", "survey")
 PACKAGED = Path(__file__).parent / "templates" / "sms.toml"
 
+# HTTP problems (Kannel's delivery reports and ops tools are the callers: English).
+UNAVAILABLE = "The notifier's Redis is not reachable right now; try again in a few seconds."
+INTERNAL_ERROR = "The notifier failed on this request; the error is in its log."
+
 # GSM 03.38 basic set: a text made only of these fits 160 characters per SMS (else 70, UCS-2).
 _GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"

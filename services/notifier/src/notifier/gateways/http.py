@@ -10,6 +10,9 @@ import orjson
 from notifier.config import Settings
 from notifier.gateways import GatewayError, Slots
 
+# Raised before any byte of the request left: safe to send again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
 
 class HttpGateway:
     name = "http"
@@ -50,8 +53,16 @@ class HttpGateway:
             r = await self._client.request(
                 self._s.http_method, self._s.http_url, content=self.body(to, text).encode()
             )
-        except httpx.HTTPError as exc:
+        except _NOT_SENT as exc:  # no connection: the gateway never saw the request
             raise GatewayError(f"gateway unreachable: {type(exc).__name__}") from exc
+        except httpx.HTTPError as exc:
+            # Sent (or partly), then no answer: the gateway may have taken the SMS. Only the
+            # sender's in-doubt policy may send it again (default for this provider: never).
+            raise GatewayError(
+                f"no answer from the gateway: {type(exc).__name__}", written=True
+            ) from exc
+        if r.status_code == 504:  # a proxy gave up waiting for the gateway, which may have it
+            raise GatewayError("gateway answered 504: it may have taken the SMS", written=True)
         if r.status_code >= 300:
             retryable = r.status_code >= 500 or r.status_code in (408, 429)
             raise GatewayError(f"gateway answered {r.status_code}: {r.text[:80]}", retryable)
