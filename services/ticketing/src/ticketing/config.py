@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     """Trust X-Forwarded-For (behind a reverse proxy); off, it costs every request a pass."""
     max_body_bytes: int = 8192
     relay_batch: int = 100
+    relay_lease_ms: int = Field(
+        default=3000,
+        ge=500,
+        description="How long the relay's lease lasts (renewed every third of it): a crashed"
+        " relay is taken over within it",
+    )
     relay_linger_ms: int = 0
     """Producer linger. 0: an event leaves at once; the relay already sends its backlog as one
     batch, and with 2 ms every call waited 2 ms more on its way to the boards (interleaved

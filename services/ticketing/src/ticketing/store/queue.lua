@@ -62,11 +62,62 @@ local function ckey(c, id) return c.p .. ':c:' .. id end
 -- Event keys, as antre_contracts.topics.queue_key and counter_key make them.
 local function queue_key(a, svc) return a.site .. ':' .. svc end
 
-local function emit(c, etype, subject, pkey, data)
+--[[
+Epochs. Every partition key's events are numbered 1, 2, 3 ... within an epoch (the `epoch`
+extension beside `sequence`; consumers apply them strictly in that order, see
+antre_contracts.sequencing). An epoch is a time in ms, so a later one is always larger. The site
+begins a new one
+  - when its day changes (the first operation of a day, or antre_open_day at midnight), and
+  - when this Redis is not the process that began the current one (its run_id changed): after a
+    restart, a failover, or a restore from a backup, whose sequences would repeat numbers that
+    consumers have already applied. A restart that lost nothing costs one epoch_started event
+    per key; a restore is recognised without anyone having to say so.
+Each key enters the site's current epoch with its *_epoch_started event (sequence 1), which
+carries the queue or counter as it is now; on a new day the queue's waiting tickets of the day
+before expire, each with a ticket.expired event.
+]]
+local open_epoch  -- defined below, after the helpers it uses
+
+local function current_epoch(c)
+  if c.epoch then return c.epoch end
+  local run = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+  local g = redis.call('HMGET', c.p .. ':gen', 'epoch', 'day', 'run')
+  local epoch = tonumber(g[1] or '0')
+  -- A clock a little behind near midnight does not take the site back to yesterday.
+  if epoch == 0 or g[3] ~= run or c.day > g[2] then
+    epoch = math.max(c.now, epoch + 1)
+    local day = c.day
+    if g[2] and g[2] > day then day = g[2] end
+    redis.call('HSET', c.p .. ':gen', 'epoch', epoch, 'day', day, 'run', run)
+  end
+  c.epoch = epoch
+  return epoch
+end
+
+-- A key's epoch and the day it began: "<epoch> <day>".
+local function key_epoch(c, pkey)
+  local raw = redis.call('HGET', c.p .. ':epoch', pkey)
+  if not raw then return 0, nil end
+  local epoch, day = string.match(raw, '^(%d+) (%S+)$')
+  return tonumber(epoch), day
+end
+
+-- Append an event to the outbox. `derived` names an event the operation adds to its own (an
+-- epoch start, an expiry): its id is the op id with that name, so every id stays unique.
+local function emit(c, etype, subject, pkey, data, derived)
+  local epoch = current_epoch(c)
+  local kept, day = key_epoch(c, pkey)
+  if kept < epoch then
+    open_epoch(c, pkey, epoch, day)
+  else
+    epoch = kept  -- (a key never goes back to an earlier epoch)
+  end
   local seq = redis.call('HINCRBY', c.p .. ':seq', pkey, 1)
-  local ev = {specversion = '1.0', id = c.op, source = c.a.source, type = etype, time = c.iso,
+  local id = c.op
+  if derived then id = c.op .. '/' .. derived end
+  local ev = {specversion = '1.0', id = id, source = c.a.source, type = etype, time = c.iso,
               subject = subject, datacontenttype = 'application/json', partitionkey = pkey,
-              sequence = seq, data = data}
+              sequence = seq, epoch = epoch, data = data}
   redis.call('XADD', c.p .. ':outbox', '*', 'k', pkey, 'e', cjson.encode(ev))
 end
 
@@ -193,6 +244,55 @@ end
 
 local function bump_counter(c, cid)
   return redis.call('HINCRBY', ckey(c, cid), 'cseq', 1)
+end
+
+-- The day's waiting tickets of a queue expire when its next day begins.
+local function expire_day(c, svc, day)
+  local key = queue_key(c.a, svc)
+  for _, kind in ipairs({'p', 'r'}) do
+    local q = c.p .. ':q:' .. day .. ':' .. svc .. ':' .. kind
+    for _, id in ipairs(redis.call('ZRANGE', q, 0, -1)) do
+      local num = redis.call('HGET', tkey(c, id), 'num')
+      if num then
+        redis.call('HSET', tkey(c, id), 'status', 'expired', 'done', c.now)
+        emit(c, 'antre.ticket.expired', id, key, {
+          ticket_id = id, number = num, service_id = svc, service_day = day,
+          expired_at = c.iso, waiting_count = waiting(c, svc)}, 'expired:' .. id)
+      end
+    end
+    redis.call('DEL', q)
+  end
+end
+
+-- A key enters `epoch`: sequence 1 is an event with the queue or counter as it is now.
+-- For a counter key, c.a.counter, counter_number and services describe the counter.
+open_epoch = function(c, pkey, epoch, last_day)
+  redis.call('HSET', c.p .. ':epoch', pkey, string.format('%d %s', epoch, c.day))
+  redis.call('HSET', c.p .. ':seq', pkey, 0)
+  local cause = 'restart'
+  if last_day ~= c.day then cause = 'new_day' end
+  local derived = 'epoch:' .. pkey
+  local counter = string.match(pkey, ':counter:(.+)$')
+  if counter then
+    local cs = counter_state(c, counter)
+    local ticket = nil
+    if cs.ticket ~= '' then
+      local t = redis.call('HMGET', tkey(c, cs.ticket), 'num', 'svc', 'status')
+      ticket = {ticket_id = cs.ticket, number = t[1], service_id = t[2], status = t[3]}
+    end
+    local reason = nil
+    if cs.reason ~= '' then reason = cs.reason end
+    emit(c, 'antre.counter.epoch_started', counter, pkey, {
+      counter_id = counter, counter_number = c.a.counter_number, service_day = c.day,
+      cause = cause, state = cs.state, reason = reason, services = c.a.services,
+      ticket = ticket, started_at = c.iso, counter_seq = bump_counter(c, counter)}, derived)
+    return
+  end
+  local svc = string.sub(pkey, #c.a.site + 2)
+  emit(c, 'antre.queue.epoch_started', svc, pkey, {
+    service_id = svc, service_day = c.day, cause = cause, waiting_count = waiting(c, svc),
+    started_at = c.iso}, derived)
+  if cause == 'new_day' and last_day then expire_day(c, svc, last_day) end
 end
 
 -- ARGV[5]: counter, services (ordered), officer, rules, source
@@ -341,6 +441,30 @@ local function set_state(c, a)
   return finish(c, {counter_id = a.counter, state = a.state, reason = a.reason})
 end
 
+-- The day begins for every queue and counter that has not begun it yet (at local midnight and
+-- at start-up; an operation on a key begins it too). Safe to repeat: a key already in the
+-- site's current epoch is left as it is. ARGV[5]: site, source, services, counters (id, number,
+-- services)
+local function open_day(keys, args)
+  local c = ctx(keys, args)
+  local epoch, opened = current_epoch(c), 0
+  for _, svc in ipairs(c.a.services) do
+    local pkey = queue_key(c.a, svc)
+    local kept, day = key_epoch(c, pkey)
+    if kept < epoch then open_epoch(c, pkey, epoch, day); opened = opened + 1 end
+  end
+  for _, k in ipairs(c.a.counters) do
+    local pkey = c.a.site .. ':counter:' .. k.id
+    local kept, day = key_epoch(c, pkey)
+    if kept < epoch then
+      c.a.counter_number, c.a.services = k.number, k.services
+      open_epoch(c, pkey, epoch, day)
+      opened = opened + 1
+    end
+  end
+  return cjson.encode({ok = {epoch = epoch, opened = opened}})
+end
+
 -- Read-only: a ticket's place. ARGV[5]: rules, default_s (by service)
 local function position(keys, args)
   local c = ctx(keys, args)
@@ -389,6 +513,7 @@ redis.register_function('antre_start', once(start))
 redis.register_function('antre_complete', once(complete))
 redis.register_function('antre_transfer', once(transfer))
 redis.register_function('antre_set_state', once(set_state))
+redis.register_function('antre_open_day', open_day)
 redis.register_function{function_name = 'antre_position', callback = position,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'antre_overview', callback = overview,

@@ -1,9 +1,10 @@
 """The queue store: every change is one call of a Redis function in queue.lua (state + outbox)."""
 
+import asyncio
 import itertools
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -11,6 +12,8 @@ import orjson
 import redis.asyncio as aioredis
 from antre_contracts import Catalog
 from antre_contracts.catalog import Counter
+from antre_contracts.supervise import Health
+from redis.exceptions import ResponseError
 
 from ticketing.domain.clock import Clock, service_day
 
@@ -56,6 +59,31 @@ class QueueStore:
         """Install (or replace) the function library; safe on every start."""
         await self.redis.function_load(LIBRARY, replace=True)
 
+    async def keep_loaded(self, health: Health) -> None:
+        """Load the library once Redis answers, then idle (a supervised loop). A Redis that
+        lost it later (a new, empty one) gets it again from `_fcall`."""
+        await self.load()
+        health.ok()
+        await asyncio.Event().wait()
+
+    async def keep_days_open(self, health: Health, every_s: float = 30.0) -> None:
+        """Begin each new day for every queue and counter soon after local midnight (at the
+        latest `every_s` later), and at start-up (a supervised loop)."""
+        while True:
+            await self.open_day()
+            health.ok()
+            now = self.clock.now().astimezone(self.catalog.site.tz)
+            tomorrow = datetime.combine(now.date() + timedelta(days=1), time(), now.tzinfo)
+            await asyncio.sleep(min(every_s, (tomorrow - now).total_seconds() + 0.2))
+
+    async def outbox_state(self) -> tuple[int, int | None]:
+        """Events in the outbox, and the time (ms) of the oldest."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(self.outbox)
+            pipe.xrange(self.outbox, count=1)
+            backlog, first = await pipe.execute()
+        return int(backlog), (int(first[0][0].split(b"-")[0]) if first else None)
+
     def call(self, op: str | None = None) -> Call:
         at = self.clock.now()
         return Call(op or self._next_op(), at, service_day(at, self.catalog.site.tz).isoformat())
@@ -67,9 +95,14 @@ class QueueStore:
     async def _fcall(self, fn: str, call: Call, args: dict[str, Any]) -> dict[str, Any]:
         now_ms = int(call.at.timestamp() * 1000)
         iso = call.at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        raw = await self.redis.fcall(
-            fn, 1, self.prefix, call.op, str(now_ms), iso, call.day, orjson.dumps(args)
-        )
+        argv = (call.op, str(now_ms), iso, call.day, orjson.dumps(args))
+        try:
+            raw = await self.redis.fcall(fn, 1, self.prefix, *argv)
+        except ResponseError as exc:
+            if "function not found" not in str(exc).lower():
+                raise
+            await self.load()  # a Redis that lost its data: the same op again, now it exists
+            raw = await self.redis.fcall(fn, 1, self.prefix, *argv)
         answer: dict[str, Any] = orjson.loads(raw)
         if "err" in answer:
             raise QueueError(answer.pop("err"), answer)
@@ -139,6 +172,21 @@ class QueueStore:
         args = self._counter_args(counter, officer)
         args.update(state=state, reason=reason)
         return await self._fcall("antre_set_state", call, args)
+
+    async def open_day(self) -> dict[str, Any]:
+        """Begin the site's current day (its epoch) for every queue and counter that has not:
+        boards and waiting counts start the day from what waits now; yesterday's waiting
+        tickets expire, each with an event. Safe to repeat."""
+        args = {
+            "site": self.site,
+            "source": self.source,
+            "services": [s.id for s in self.catalog.services],
+            "counters": [
+                {"id": c.id, "number": c.number, "services": c.services}
+                for c in self.catalog.counters
+            ],
+        }
+        return await self._fcall("antre_open_day", self.call(), args)
 
     async def ticket(self, ticket_id: str) -> dict[str, Any]:
         args = {"ticket": ticket_id, "rules": self.rules, "default_s": self.default_s}
