@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -83,6 +84,13 @@ class Ticketing:
 TicketingFactory = Callable[..., "AsyncIterator[Ticketing]"]
 
 
+async def all_tasks_working(app: Any, within_s: float = 30.0) -> None:
+    """Until every background task of the app reports itself working."""
+    async with asyncio.timeout(within_s):
+        while app.state.tasks.down():
+            await asyncio.sleep(0.02)
+
+
 @pytest.fixture
 def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str, redis_url: str):  # type: ignore[no-untyped-def]
     """Start ticketing in-process (lifespan included) with an injected clock."""
@@ -107,6 +115,7 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
         clock = FixedClock(at or datetime(2026, 11, 30, 2, 0, tzinfo=UTC))  # Monday 10.00 WITA
         app = create_app(settings, clock)
         async with app.router.lifespan_context(app):
+            await all_tasks_working(app)  # the library loaded, the day begun, Kafka reached
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://ticketing") as http:
                 yield Ticketing(http, app.state.redis, topic, site_id, clock, f"{{{site_id}}}:tk")

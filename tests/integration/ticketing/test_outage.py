@@ -43,7 +43,9 @@ async def test_events_made_while_kafka_is_down_arrive_once_and_in_order_when_it_
         events = await read_topic(kafka_bootstrap, tk.topic)
 
     ids = [e["id"] for e in events]
-    assert len(ids) == len(set(ids)) == 5 + 36, "every event once per event id"
+    assert len(ids) == len(set(ids)), "every event once per event id"
+    made = [e for e in events if not e["type"].endswith(".epoch_started")]  # the day began
+    assert len(made) == 5 + 36
     by_key: dict[str, list[int]] = defaultdict(list)
     for e in sorted(events, key=lambda e: (e["_partition"], e["_offset"])):
         by_key[e["partitionkey"]].append(e["sequence"])

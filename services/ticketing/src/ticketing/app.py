@@ -1,14 +1,17 @@
 """The ticketing app factory: HTTP API, outbox relay to Kafka, metrics."""
 
 import asyncio
+import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import redis.asyncio as aioredis
 from antre_contracts import Catalog, PhoneCipher, load_catalog
+from antre_contracts.redis_pool import redis_client
+from antre_contracts.supervise import Health, Supervisor
 from fastapi import FastAPI
 
 from ticketing import metrics, web
@@ -32,42 +35,40 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # More requests at once than connections: they wait for one (redis-py's default pool
-        # raises "Too many connections" past 100, a 500 for the kiosk in a morning rush).
-        pool = aioredis.BlockingConnectionPool.from_url(
-            settings.redis_url,
-            max_connections=settings.redis_connections,
-            timeout=10,
-            socket_timeout=5,
-        )
-        redis = aioredis.Redis.from_pool(pool)  # aclose() closes the pool too
+        # More requests at once than connections wait for one; a Redis restart is survived
+        # (antre_contracts.redis_pool); an op repeated by a retry is answered by its op id.
+        redis = redis_client(settings.redis_url, settings.redis_connections)
         store = QueueStore(redis, catalog_, site, clock or SystemClock())
-        await store.load()
         kafka = KafkaLink(settings)
-        kafka.start()
         relay = OutboxRelay(
             redis,
             store.outbox,
-            kafka.publish,
+            kafka,
             batch=settings.relay_batch,
+            lease_ms=settings.relay_lease_ms,
             report=kafka.metrics.batch,
         )
-        relay.start()
+        tasks = Supervisor()
         officers = {o.token_sha256: o for o in catalog_.officers}
         app.state.runtime = Runtime(catalog_, store, officers, settings.enforce_hours)
-        app.state.redis, app.state.kafka, app.state.relay = redis, kafka, relay
-        stopping = asyncio.Event()
-        gauges = asyncio.create_task(_refresh_gauges(store, catalog_, stopping))
+        app.state.redis, app.state.kafka, app.state.tasks = redis, kafka, tasks
+        # Nothing here waits for Redis or Kafka: ticketing starts (not ready) without them, and
+        # each loop begins working once its dependency answers.
+        tasks.spawn("redis-functions", store.keep_loaded)
+        tasks.spawn("kafka-producer", kafka.keep_connected)
+        tasks.spawn("relay-lease", relay.hold_lease)
+        tasks.spawn("relay", relay.run)
+        tasks.spawn("day-opener", store.keep_days_open)
+        tasks.spawn("gauges", lambda health: _refresh_gauges(store, catalog_, health))
         # What start-up made lives as long as the process: keep it out of the collector's
         # generations, whose full passes showed as call-next latency spikes.
         gc.freeze()
         try:
             yield
         finally:
-            stopping.set()
-            gauges.cancel()
-            await asyncio.wait({gauges}, timeout=2.0)
-            await relay.stop()
+            await tasks.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(relay.stop(), 2.0)
             await kafka.stop()
             await redis.aclose()
 
@@ -107,25 +108,27 @@ def _document_officer_token(app: FastAPI) -> None:
 
 
 async def _refresh_gauges(
-    store: QueueStore, catalog: Catalog, stopping: asyncio.Event, every_s: float = 2.0
+    store: QueueStore, catalog: Catalog, health: Health, every_s: float = 2.0
 ) -> None:
-    """Queues and counters come from Redis, so the gauges are right after a restart."""
-    # The flag, not only the cancel: redis-py can turn a cancel into a ConnectionError,
-    # which the loop would take for Redis being away and go on forever.
-    while not stopping.is_set():
-        try:
-            overview = await store.overview()
-            for service_id, live in overview.items():
-                metrics.QUEUE_LENGTH.labels(service_id).set(live["waiting"])
-                metrics.OPEN_COUNTERS.labels(service_id).set(live["open"])
-            states = await store.counter_states()
-            for counter in catalog.counters:
-                state, serving = states[counter.id]
-                waiting = sum(overview[s]["waiting"] for s in counter.services if s in overview)
-                metrics.COUNTER_OPEN.labels(counter.id).set(state == "open")
-                metrics.COUNTER_SERVING.labels(counter.id).set(serving)
-                metrics.COUNTER_QUEUE_LENGTH.labels(counter.id).set(waiting)
-            metrics.QUEUE_STATE_READ.set_to_current_time()
-        except Exception as exc:  # Redis away: the gauges keep their last values meanwhile
-            log.warning("queue gauges not refreshed: %r", exc)
+    """Queues, counters and the outbox come from Redis, in every replica, so the gauges are
+    right after a restart and whichever replica relays (a supervised loop: while Redis is away
+    they keep their last values and antre_queue_state_read_timestamp_seconds stops)."""
+    while True:
+        overview = await store.overview()
+        for service_id, live in overview.items():
+            metrics.QUEUE_LENGTH.labels(service_id).set(live["waiting"])
+            metrics.OPEN_COUNTERS.labels(service_id).set(live["open"])
+        states = await store.counter_states()
+        for counter in catalog.counters:
+            state, serving = states[counter.id]
+            waiting = sum(overview[s]["waiting"] for s in counter.services if s in overview)
+            metrics.COUNTER_OPEN.labels(counter.id).set(state == "open")
+            metrics.COUNTER_SERVING.labels(counter.id).set(serving)
+            metrics.COUNTER_QUEUE_LENGTH.labels(counter.id).set(waiting)
+        backlog, oldest_ms = await store.outbox_state()
+        metrics.OUTBOX_BACKLOG.set(backlog)
+        age = 0.0 if oldest_ms is None else max(0.0, time.time() - oldest_ms / 1000)
+        metrics.OUTBOX_OLDEST_AGE.set(age)
+        metrics.QUEUE_STATE_READ.set_to_current_time()
+        health.ok()
         await asyncio.sleep(every_s)

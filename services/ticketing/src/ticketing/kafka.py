@@ -20,7 +20,9 @@ import logging
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from antre_contracts.envelope import QueueEventDoc
+from antre_contracts.supervise import Health
 from faststream.kafka import KafkaBroker
 from faststream.prometheus.container import MetricsContainer
 from faststream.prometheus.manager import MetricsManager
@@ -78,9 +80,23 @@ class PublishMetrics:
             )
 
 
+class NotConnected(ConnectionError):
+    """No producer: Kafka has not been reached yet, or the last producer was discarded."""
+
+
 class KafkaLink:
-    """The idempotent acks=all producer; connects in the background so ticketing runs while
-    Kafka is down."""
+    """The idempotent acks=all producer the relay sends with, kept connected by a supervised
+    loop, so ticketing runs while Kafka is down.
+
+    aiokafka's idempotent producer never gets past some failures: a batch that fails for good
+    leaves a hole in its sequence numbers, and every later batch to that partition is refused
+    with OutOfOrderSequenceNumber (aiokafka, unlike Kafka's Java client, does not reset its
+    producer id); a fenced or unknown producer id, or a sender task that died, end it the same
+    way. Those refusals repeated every few seconds, for good, after a Kafka restart in CI. So
+    on any failure it cannot get past (the relay decides, see relay.py) `renew` discards the
+    producer and the loop makes a new one with a new producer id; the relay then sends again
+    from the head of the outbox, and consumers drop what Kafka already had by its sequence.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -88,41 +104,47 @@ class KafkaLink:
         self.broker = documented_broker(settings)
         self.metrics = PublishMetrics(settings.topic)
         self.producer: AIOKafkaProducer | None = None
-        self.connected = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+        self._renew = asyncio.Event()
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._connect(), name="kafka-connect")
-
-    async def _connect(self) -> None:
-        delay = 0.2
-        while not self._stopping:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self.settings.kafka_bootstrap,
-                client_id="ticketing",
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=self.settings.relay_linger_ms,
-                request_timeout_ms=10_000,
-            )
-            try:
-                await producer.start()
+    async def keep_connected(self, health: Health) -> None:
+        """Make a producer, wait until `renew` asks for another, repeat (a supervised loop:
+        while Kafka is away the start fails, and the supervisor tries again)."""
+        while True:
+            if self.producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.settings.kafka_bootstrap,
+                    client_id="ticketing",
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=self.settings.relay_linger_ms,
+                    request_timeout_ms=10_000,
+                )
+                try:
+                    await producer.start()
+                except BaseException:
+                    await _discard(producer)
+                    raise
                 self.producer = producer
-                self.connected.set()
-                return
-            except Exception as exc:
-                log.warning("Kafka not reachable (%s); retrying in %.1fs", exc, delay)
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                await asyncio.sleep(delay)
-                delay = min(5.0, delay * 2)
+                self._renew.clear()
+            health.ok()
+            await self._renew.wait()
+            producer, self.producer = self.producer, None
+            if producer is not None:
+                await _discard(producer)
+
+    def renew(self, reason: BaseException) -> None:
+        """The producer failed in a way it cannot get past: replace it (see the class doc)."""
+        if self.producer is not None and not self._renew.is_set():
+            metrics.PRODUCER_RENEWALS.labels(type(reason).__name__).inc()
+            log.warning("Kafka producer replaced after %r", reason)
+            self._renew.set()
 
     async def publish(self, key: bytes, value: bytes) -> "asyncio.Future[Any]":
         """Hand one event to the producer; the future resolves when the broker acked it."""
-        if self.producer is None:
-            raise ConnectionError("not connected to Kafka yet")
-        future: asyncio.Future[Any] = await self.producer.send(
+        producer = self.producer
+        if producer is None or self._renew.is_set():
+            raise NotConnected("no Kafka producer yet")
+        future: asyncio.Future[Any] = await producer.send(
             self.topic, value, key=key, headers=HEADERS
         )
         metrics.EVENTS_SENT.inc()
@@ -137,10 +159,23 @@ class KafkaLink:
         return False
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=2.0)
-        if self.producer is not None:
+        producer, self.producer = self.producer, None
+        if producer is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.producer.stop(), 5.0)
+                await asyncio.wait_for(producer.stop(), 5.0)
+
+
+async def _discard(producer: AIOKafkaProducer) -> None:
+    """Stop a producer at once, whatever its state: its sender is cancelled first (a clean
+    stop would wait for batches it may never deliver), and what it still held fails, so that
+    nobody waits on it."""
+    sender = getattr(producer, "_sender", None)
+    task = getattr(sender, "sender_task", None)
+    if task is not None and not task.done():
+        task.cancel()
+    accumulator = getattr(producer, "_message_accumulator", None)
+    if accumulator is not None:
+        with contextlib.suppress(Exception):
+            accumulator.fail_all(KafkaError("this producer was replaced"))
+    with contextlib.suppress(BaseException):
+        await asyncio.wait_for(producer.stop(), 2.0)

@@ -50,7 +50,21 @@ QUEUE_STATE_READ = Gauge(
     "When the queue and counter gauges were last read from Redis (Unix time); they keep their"
     " last values while Redis cannot be read",
 )
-OUTBOX_BACKLOG = Gauge("antre_outbox_backlog", "Events in the outbox not yet acked by Kafka")
+OUTBOX_BACKLOG = Gauge(
+    "antre_outbox_backlog", "Events in the outbox not yet acked by Kafka (read by every replica)"
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "antre_outbox_oldest_age_seconds",
+    "Age of the oldest event in the outbox (0 when it is empty): events not flowing to Kafka",
+)
+RELAY_LEADING = Gauge(
+    "antre_outbox_relay_leading", "1 in the process whose relay holds the site's lease"
+)
+PRODUCER_RENEWALS = Counter(
+    "antre_kafka_producer_renewals_total",
+    "Kafka producers replaced after a failure they could not get past, by error",
+    ["error"],
+)
 EVENTS_SENT = Counter("antre_outbox_events_sent_total", "Events handed to the Kafka producer")
 EVENTS_RELAYED = Counter("antre_outbox_events_relayed_total", "Events acked by Kafka")
 RELAY_ERRORS = Counter("antre_outbox_relay_errors_total", "Relay rounds that failed")

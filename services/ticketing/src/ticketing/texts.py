@@ -117,6 +117,16 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Too many requests",
         "Terlalu banyak permintaan dari perangkat ini. Coba lagi dalam {retry_after} detik.",
     ),
+    "temporarily_unavailable": (
+        503,
+        "Temporarily unavailable",
+        "Sistem antrean sedang memulihkan diri. Coba lagi dalam {retry_after} detik; data Anda aman.",
+    ),
+    "internal_error": (
+        500,
+        "Internal error",
+        "Terjadi kesalahan pada sistem antrean. Coba lagi; bila berulang, hubungi petugas.",
+    ),
     "not_found": (404, "Not found", "Alamat {path} tidak ada."),
     "method_not_allowed": (405, "Method not allowed", "Metode {method} tidak didukung di {path}."),
 }

@@ -11,12 +11,14 @@ from fastapi import APIRouter, Request, Response
 
 from ticketing import metrics
 from ticketing.api.deps import (
+    IDEMPOTENCY_DOC,
     CounterDep,
     OfficerDep,
     Runtime,
     RuntimeDep,
     body_doc,
     body_of,
+    idempotent_op,
     json_response,
     runtime,
     signed_in,
@@ -30,11 +32,11 @@ from ticketing.api.schemas import (
     TransferRequest,
 )
 from ticketing.api.tickets import ticket_view
-from ticketing.store.queues import QueueError
+from ticketing.store.queues import Call, QueueError
 from ticketing.texts import STATE_LABELS, STATUS_LABELS
 
 router = APIRouter(prefix="/api/v1/counters", tags=["counters"])
-BEARER: dict[str, Any] = {"security": [{"officerToken": []}]}
+BEARER: dict[str, Any] = {"security": [{"officerToken": []}], "parameters": [IDEMPOTENCY_DOC]}
 
 
 def _refused(exc: QueueError, counter: Counter) -> Problem:
@@ -60,11 +62,18 @@ def _officer(request: Request, counter_id: str) -> tuple[Runtime, Counter, Offic
     return rt, counter, signed_in(rt, counter, request.headers.get("authorization"))
 
 
+def _call(request: Request, rt: Runtime, counter: Counter) -> Call:
+    """The operation's op id: from an `Idempotency-Key` (the console retries with the same key
+    after a timeout or a 503, and the repeat answers as the first time), else a new one."""
+    action = request.url.path.rsplit("/", 1)[-1]
+    return rt.store.call(idempotent_op(request, f"{counter.id}/{action}"))
+
+
 async def _run(
-    rt: Runtime, counter: Counter, fn: str, officer: str, **extra: Any
+    request: Request, rt: Runtime, counter: Counter, fn: str, officer: str, **extra: Any
 ) -> dict[str, Any]:
     try:
-        return await rt.store.act(fn, rt.store.call(), counter, officer, **extra)
+        return await rt.store.act(fn, _call(request, rt, counter), counter, officer, **extra)
     except QueueError as exc:
         raise _refused(exc, counter) from None
 
@@ -115,7 +124,7 @@ async def call_next(counter_id: str, request: Request) -> Response:
             services=", ".join(counter.services),
         )
     try:
-        raw = await rt.store.call_next(rt.store.call(), counter, officer.id, only)
+        raw = await rt.store.call_next(_call(request, rt, counter), counter, officer.id, only)
     except QueueError as exc:
         raise _refused(exc, counter) from None
     if not raw["replay"]:
@@ -128,7 +137,7 @@ async def call_next(counter_id: str, request: Request) -> Response:
 async def recall(counter_id: str, request: Request) -> Response:
     """Call the current ticket again (the board and the voice repeat it)."""
     rt, counter, officer = _officer(request, counter_id)
-    raw = await _run(rt, counter, "antre_recall", officer.id)
+    raw = await _run(request, rt, counter, "antre_recall", officer.id)
     if not raw["replay"]:
         metrics.RECALLS.labels(raw["service_id"]).inc()
     return _done(counter, raw, f"Nomor {raw['number']} dipanggil ulang")
@@ -138,7 +147,7 @@ async def recall(counter_id: str, request: Request) -> Response:
 async def start(counter_id: str, request: Request) -> Response:
     """The visitor arrived: service starts."""
     rt, counter, officer = _officer(request, counter_id)
-    raw = await _run(rt, counter, "antre_start", officer.id)
+    raw = await _run(request, rt, counter, "antre_start", officer.id)
     return _done(counter, raw, f"Nomor {raw['number']} mulai dilayani")
 
 
@@ -151,7 +160,7 @@ async def finish(counter_id: str, request: Request) -> Response:
     """Finish the current ticket: served, or no-show when the visitor never came."""
     rt, counter, officer = _officer(request, counter_id)
     outcome = (await body_of(request, FinishRequest)).outcome.value
-    raw = await _run(rt, counter, "antre_complete", officer.id, outcome=outcome)
+    raw = await _run(request, rt, counter, "antre_complete", officer.id, outcome=outcome)
     if not raw["replay"]:
         metrics.COMPLETIONS.labels(raw["service_id"], outcome).inc()
         if raw.get("service_time_s") is not None:
@@ -173,6 +182,7 @@ async def transfer(counter_id: str, request: Request) -> Response:
     if target is None:
         raise Problem("unknown_service", service_id=body.service_id)
     raw = await _run(
+        request,
         rt,
         counter,
         "antre_transfer",
@@ -190,7 +200,7 @@ async def transfer(counter_id: str, request: Request) -> Response:
 async def _set_state(request: Request, counter_id: str, state: str, reason: str | None) -> Response:
     rt, counter, officer = _officer(request, counter_id)
     try:
-        await rt.store.set_state(rt.store.call(), counter, officer.id, state, reason)
+        await rt.store.set_state(_call(request, rt, counter), counter, officer.id, state, reason)
     except QueueError as exc:
         raise _refused(exc, counter) from None
     label = STATE_LABELS[state] + (f" ({reason})" if reason else "")

@@ -25,6 +25,26 @@ class Runtime:
     enforce_hours: bool
 
 
+IDEMPOTENCY_DOC = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "Repeating a request with the same key answers as the first time and changes"
+    " nothing (one ticket, one call): retry with it after a timeout or a 503",
+}
+
+
+def idempotent_op(request: Request, scope: str) -> str | None:
+    """The op id an `Idempotency-Key` makes for this kind of request (None without one)."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not 0 < len(key) <= 255:
+        raise Problem("validation_error", errors="Idempotency-Key: 1 sampai 255 karakter")
+    return "idem:" + hashlib.sha256(f"{scope}|{key}".encode()).hexdigest()
+
+
 def runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt

@@ -20,13 +20,19 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Ready: Redis and Kafka both answer (503 names the one that does not)."""
+    """Ready: Redis and Kafka both answer and every background task works (503 names what
+    does not: `tasks_down`, e.g. the relay while its producer fails)."""
     redis_ok = False
     with contextlib.suppress(Exception):
         redis_ok = bool(await asyncio.wait_for(request.app.state.redis.ping(), 1.0))
     kafka_ok = await request.app.state.kafka.reachable()
-    body = {"redis": "ok" if redis_ok else "down", "kafka": "ok" if kafka_ok else "down"}
-    return JSONResponse(body, status_code=200 if redis_ok and kafka_ok else 503)
+    down = request.app.state.tasks.down()
+    body: dict[str, Any] = {
+        "redis": "ok" if redis_ok else "down",
+        "kafka": "ok" if kafka_ok else "down",
+        "tasks_down": down,
+    }
+    return JSONResponse(body, status_code=200 if redis_ok and kafka_ok and not down else 503)
 
 
 @router.get("/metrics")

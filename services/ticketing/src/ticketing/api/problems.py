@@ -4,6 +4,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from antre_contracts.problems import RETRY_AFTER_S
+from antre_contracts.redis_pool import UNAVAILABLE
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -69,6 +71,20 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(invalid_body(exc.errors()), request.url.path)
+
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        """Redis away (restarting, unreachable, too slow): 503, try again shortly."""
+        retry = str(RETRY_AFTER_S)
+        problem = Problem("temporarily_unavailable", {"Retry-After": retry}, retry_after=retry)
+        return problem_response(problem, request.url.path)
+
+    for error in UNAVAILABLE:
+        app.add_exception_handler(error, _unavailable)
+
+    @app.exception_handler(Exception)
+    async def _failed(request: Request, exc: Exception) -> JSONResponse:
+        """Anything else unexpected: still a problem, never a bare text/plain 500."""
+        return problem_response(Problem("internal_error"), request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -9,7 +9,15 @@ from antre_contracts.catalog import Service
 from fastapi import APIRouter, Request, Response
 
 from ticketing import metrics
-from ticketing.api.deps import RuntimeDep, body_doc, body_of, json_response, runtime
+from ticketing.api.deps import (
+    IDEMPOTENCY_DOC,
+    RuntimeDep,
+    body_doc,
+    body_of,
+    idempotent_op,
+    json_response,
+    runtime,
+)
 from ticketing.api.problems import Problem
 from ticketing.api.schemas import IssueRequest, TicketOut
 from ticketing.domain.rules import hours_refusal, normalise_phone
@@ -58,15 +66,6 @@ def _call_at(rt: RuntimeDep, wait_s: int | None) -> datetime | None:
     return (rt.store.clock.now() + timedelta(seconds=wait_s)).astimezone(rt.catalog.site.tz)
 
 
-IDEMPOTENCY_DOC = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 255},
-    "description": "The same key returns the same ticket and emits one event",
-}
-
-
 @router.post(
     "/tickets",
     status_code=201,
@@ -77,12 +76,10 @@ async def issue_ticket(request: Request) -> Response:
     """Issue a ticket; with an Idempotency-Key, a repeat returns the same ticket."""
     rt = runtime(request)
     body = await body_of(request, IssueRequest)
-    idempotency_key = request.headers.get("idempotency-key")
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= 255:
-        raise Problem("validation_error", errors="Idempotency-Key: 1 sampai 255 karakter")
+    op = idempotent_op(request, "tickets")
     service = service_of(rt, body.service_id)
     request.app.state.rate_limit.check(request.client.host if request.client else "-")
-    call = rt.store.call("idem:" + _sha(idempotency_key) if idempotency_key else None)
+    call = rt.store.call(op)
     if rt.enforce_hours:
         refusal = hours_refusal(rt.catalog.site, service, call.at)
         if refusal is not None:
@@ -100,7 +97,7 @@ async def issue_ticket(request: Request) -> Response:
         except ValueError:
             raise Problem("invalid_phone", phone=body.phone) from None
     fingerprint = None
-    if idempotency_key:  # only a keyed request is compared with its replay
+    if op is not None:  # only a keyed request is compared with its replay
         fingerprint = _sha(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
     try:
         raw = await rt.store.issue(
