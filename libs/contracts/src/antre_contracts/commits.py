@@ -37,6 +37,7 @@ class Committer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._failing = False
 
     def after(self, consumer: Any, offsets: Mapping[TopicPartition, int]) -> None:
         """Everything before these offsets is handled: they may be committed."""
@@ -59,11 +60,17 @@ class Committer:
             try:
                 await self._consumer.commit(offsets)
             except Exception as exc:  # a broker hiccup: keep the offsets for the next try
-                log.warning("offset commit failed (%s); trying again", exc)
+                if not self._failing:  # one line per outage, not one a second
+                    log.warning("offset commits failing (%r); trying again every second", exc)
+                self._failing = True
                 for tp, offset in offsets.items():
                     self._pending[tp] = max(self._pending.get(tp, 0), offset)
                 self._wake.set()
-                await asyncio.sleep(1.0)  # the broker is away: no log line every interval
+                await asyncio.sleep(1.0)
+            else:
+                if self._failing:
+                    log.info("offset commits work again")
+                self._failing = False
             await asyncio.sleep(self._interval_s)
 
     def _take(self) -> dict[TopicPartition, int]:

@@ -1,6 +1,7 @@
 """`python -m display`: one uvicorn worker on 127.0.0.1:8002 (DISPLAY_PORT)."""
 
 import uvicorn
+from antre_contracts.logs import setup_logging
 
 from display.app import create_app
 from display.config import Settings
@@ -8,6 +9,7 @@ from display.config import Settings
 
 def main() -> None:
     settings = Settings()
+    setup_logging()
     uvicorn.run(
         create_app(settings),
         host=settings.host,

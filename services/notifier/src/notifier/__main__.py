@@ -1,8 +1,7 @@
 """Run the notifier: `python -m notifier` on 127.0.0.1:$NOTIFIER_PORT (default 8003)."""
 
-import logging
-
 import uvicorn
+from antre_contracts.logs import setup_logging
 
 from notifier.app import create_app
 from notifier.config import Settings
@@ -10,7 +9,7 @@ from notifier.config import Settings
 
 def main() -> None:
     settings = Settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_logging()
     uvicorn.run(
         create_app(settings),
         host=settings.host,

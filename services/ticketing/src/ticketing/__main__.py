@@ -1,8 +1,7 @@
 """Run ticketing: python -m ticketing (settings from TICKETING_* variables)."""
 
-import logging
-
 import uvicorn
+from antre_contracts.logs import setup_logging
 
 from ticketing.app import create_app
 from ticketing.config import Settings
@@ -10,7 +9,7 @@ from ticketing.config import Settings
 
 def main() -> None:
     settings = Settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    setup_logging()
     uvicorn.run(
         create_app(settings),
         host=settings.host,
