@@ -15,6 +15,7 @@ COMMON: dict[str, str] = {
     "waiting_n": "{n} menunggu",
     "wait_est": "perkiraan tunggu {wait}",
     "error_generic": "Terjadi gangguan. Silakan coba lagi.",
+    "retrying": "Sistem sedang memulihkan diri. Mencoba lagi otomatis… ({n})",
 }
 
 KIOSK: dict[str, str] = {

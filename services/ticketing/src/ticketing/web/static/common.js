@@ -10,8 +10,23 @@ const Antre = (() => {
     return vars ? s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : "")) : s;
   }
 
-  /** Call the JSON API; refusals come back as RFC 9457 problems whose `detail` we show as is. */
-  async function api(path, { method = "GET", body, token, idempotencyKey, timeoutMs = 8000 } = {}) {
+  /** Call the JSON API; refusals come back as RFC 9457 problems whose `detail` we show as is.
+   *  `retry`: while the system answers 503 (Redis away, it says when to try again) or cannot be
+   *  reached, wait and send the same request again, up to `retry.times`, calling
+   *  `retry.onWait(message)` before each wait. Only for requests safe to repeat: a GET, or a
+   *  POST with an Idempotency-Key (the repeat answers as the first time). */
+  async function api(path, { method = "GET", body, token, idempotencyKey, timeoutMs = 8000, retry } = {}) {
+    for (let attempt = 1; ; attempt++) {
+      const res = await send(path, { method, body, token, idempotencyKey, timeoutMs });
+      const again = res.status === 503 || res.status === 0;
+      if (!retry || !again || attempt >= (retry.times || 15)) return res;
+      if (retry.onWait) retry.onWait(t("retrying", { n: attempt }));
+      const after = Number(res.retryAfter) > 0 ? Number(res.retryAfter) : 2;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(after, 10) * 1000));
+    }
+  }
+
+  async function send(path, { method, body, token, idempotencyKey, timeoutMs }) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = "Bearer " + token;
@@ -26,7 +41,7 @@ const Antre = (() => {
       let data = null;
       try { data = await res.json(); } catch (_) { data = {}; }
       if (!res.ok && !(data && data.detail)) data = { detail: t("error_generic") };
-      return { ok: res.ok, status: res.status, data };
+      return { ok: res.ok, status: res.status, data, retryAfter: res.headers.get("Retry-After") };
     } catch (_) {
       return { ok: false, status: 0, data: { detail: t("offline") } };
     } finally {

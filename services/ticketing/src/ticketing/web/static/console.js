@@ -1,7 +1,7 @@
 /* The counter console: sign in with the officer's token, act on the current ticket, watch the queue. */
 "use strict";
 (() => {
-  const { cfg, t, api, poll, el } = Antre;
+  const { cfg, t, api, poll, el, uuid } = Antre;
   const $ = (id) => document.getElementById(id);
   const counter = cfg.counter;
   const base = `/api/v1/counters/${encodeURIComponent(counter.id)}`;
@@ -148,7 +148,11 @@
     busy = true;
     const button = $("act-" + a.id);
     button.setAttribute("aria-busy", "true");
-    const res = await api(`${base}/${a.path}`, { method: "POST", body, token });
+    // One key per press: a retry after a 503 or a lost answer repeats the action, never doubles it.
+    const res = await api(`${base}/${a.path}`, {
+      method: "POST", body, token, idempotencyKey: uuid(),
+      retry: { onWait: (msg) => say(msg, "waiting") },
+    });
     button.removeAttribute("aria-busy");
     busy = false;
     if (res.status === 401) { signedOut(res.data.detail); return; }

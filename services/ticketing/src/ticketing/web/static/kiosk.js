@@ -164,7 +164,11 @@
     const body = { service_id: pick.service.id, priority: pick.priority, channel: "kiosk",
       phone: withPhone && pick.phone ? pick.phone : null };
     if (!withPhone) body.phone = null;
-    const res = await api("/api/v1/tickets", { method: "POST", body, idempotencyKey: pick.key + (body.phone ? "" : ":np") });
+    // The same key on every try: a ticket whose answer was lost comes back, never a second one.
+    const res = await api("/api/v1/tickets", {
+      method: "POST", body, idempotencyKey: pick.key + (body.phone ? "" : ":np"),
+      retry: { onWait: (msg) => { $("phone-error").textContent = msg; armIdle(); } },
+    });
     busy = false;
     for (const id of ["take", "skip"]) $(id).disabled = false;
     $("take").textContent = t("take");
