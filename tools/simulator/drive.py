@@ -36,6 +36,10 @@ class Tally:
     """Service → visitors refused a ticket because its daily quota was used up (they leave)."""
     errors: Counter[str] = field(default_factory=Counter)
     """'action status problem' → refusals nobody expected."""
+    retried: Counter[str] = field(default_factory=Counter)
+    """'503' / 'unreachable' → requests sent again (like a kiosk) while a part was down."""
+    bare_5xx: list[str] = field(default_factory=list)
+    """5xx answers that were not RFC 9457 problem JSON (a kiosk could not show them)."""
 
     def outstanding(self) -> int:
         return sum(self.issued.values()) - sum(self.completed.values())
@@ -51,6 +55,8 @@ class Tally:
             "transfers": sum(self.transfers.values()),
             "turned_away": sum(self.turned_away.values()),
             "errors": dict(self.errors),
+            "retried": dict(self.retried),
+            "bare_5xx": len(self.bare_5xx),
         }
 
 
@@ -80,6 +86,8 @@ class Day:
     token: str | None = None
     """One token for every counter (e.g. demo-koordinator); default: each counter's own."""
     tally: Tally = field(default_factory=Tally)
+    patience_s: float = 120.0
+    """How long a request is tried again while ticketing is down or answers 503."""
     transferred: set[str] = field(default_factory=set)
     issuing_done: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -100,18 +108,37 @@ class Day:
         await asyncio.gather(*pending)
         self.issuing_done.set()
 
+    async def request(
+        self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """Send like the kiosk and the console do: the same request again (same
+        Idempotency-Key) after a 429 or 503's Retry-After, or while ticketing cannot be
+        reached (killed and restarting), for up to `patience_s` of real time."""
+        deadline = asyncio.get_running_loop().time() + self.patience_s
+        while True:
+            try:
+                r = await self.api.request(method, url, json=body, headers=headers)
+            except httpx.TransportError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                self.tally.retried["unreachable"] += 1
+                await asyncio.sleep(0.5)
+                continue
+            if r.status_code >= 500 and "problem+json" not in r.headers.get("content-type", ""):
+                self.tally.bare_5xx.append(f"{method} {url} {r.status_code} {r.text[:80]}")
+            if r.status_code not in (429, 503) or asyncio.get_running_loop().time() > deadline:
+                return r
+            self.tally.retried[str(r.status_code)] += 1
+            await asyncio.sleep(min(5.0, float(r.headers.get("Retry-After", "1"))))
+
     async def issue(self, a: Arrival) -> None:
-        """A visitor takes a ticket (retrying like a kiosk when rate-limited)."""
+        """A visitor takes a ticket (retrying like a kiosk when refused for now)."""
         body: dict[str, Any] = {"service_id": a.service_id, "priority": a.priority}
         body["channel"] = a.channel
         if a.phone:
             body["phone"] = a.phone
         headers = {"Idempotency-Key": uuid.uuid4().hex}
-        for _ in range(30):
-            r = await self.api.post("/api/v1/tickets", json=body, headers=headers)
-            if r.status_code != 429:
-                break
-            await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
+        r = await self.request("POST", "/api/v1/tickets", body, headers)
         if r.status_code == 409 and r.json().get("type", "").endswith("/quota_exhausted"):
             self.tally.turned_away[a.service_id] += 1  # a full day: the visitor goes home
         elif r.status_code == 201:
@@ -130,7 +157,11 @@ class Day:
         breaks = list(self.plan.breaks.get(counter.id, []))
         await self.clock.until(self.plan.open_at_s[counter.id])
         await act("open")
-        if (await self.api.get(f"/api/v1/counters/{counter.id}")).json().get("current_ticket"):
+        if (
+            (await self.request("GET", f"/api/v1/counters/{counter.id}"))
+            .json()
+            .get("current_ticket")
+        ):
             await act("finish", {"outcome": "served"})  # left over from an interrupted run
         while True:
             if breaks and self.clock.now_s() >= breaks[0].at_s:
@@ -175,7 +206,10 @@ class Day:
             self.tally.completed[(service, "served")] += 1
 
     def _refused(self, action: str, r: httpx.Response) -> None:
-        problem = r.json().get("type", "") if r.content else ""
+        try:
+            problem = r.json().get("type", "") if r.content else ""
+        except ValueError:  # not JSON at all
+            problem = "not-json"
         self.tally.errors[f"{action} {r.status_code} {problem}"] += 1
         print(f"simulator: {action} refused: {r.status_code} {r.text[:200]}", file=sys.stderr)
 
@@ -191,7 +225,8 @@ class _Actions:
         self, action: str, body: dict[str, Any] | None = None, expect: tuple[int, ...] = ()
     ) -> dict[str, Any] | None:
         url = f"/api/v1/counters/{self.counter_id}/{action}"
-        r = await self.day.api.post(url, json=body, headers=self.headers)
+        headers = {**self.headers, "Idempotency-Key": uuid.uuid4().hex}
+        r = await self.day.request("POST", url, body, headers)
         if r.status_code == 200:
             result: dict[str, Any] = r.json()
             return result
