@@ -65,7 +65,7 @@ _BUSY_REPLIES = ("LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OO
 
 def transient(exc: BaseException) -> bool:
     """A failure of a dependency (Redis or Kafka away, slow, starting), not of the event."""
-    if isinstance(exc, UNAVAILABLE | KafkaError | OSError | TimeoutError):
+    if isinstance(exc, (*UNAVAILABLE, KafkaError, OSError, TimeoutError)):
         return True
     return isinstance(exc, ResponseError) and str(exc).startswith(_BUSY_REPLIES)
 
