@@ -26,6 +26,11 @@ class Events:
     site: str
     seqs: dict[str, int] = field(default_factory=dict)
     counter_seqs: dict[str, int] = field(default_factory=dict)
+    epoch: int = 0
+    """Events are numbered from 1 again when a test sets a new epoch (see begin_epoch)."""
+
+    def begin_epoch(self, epoch: int) -> None:
+        self.epoch, self.seqs = epoch, {}
 
     def envelope(self, type_: str, pk: str, data: dict[str, Any], seq: int | None = None) -> bytes:
         if seq is None:
@@ -43,6 +48,8 @@ class Events:
             "sequence": seq,
             "data": data,
         }
+        if self.epoch:
+            body["epoch"] = self.epoch
         return orjson.dumps(body)
 
     def _cseq(self, counter_id: str) -> int:

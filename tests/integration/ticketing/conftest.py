@@ -70,6 +70,7 @@ class Ticketing:
     site: str
     clock: FixedClock
     prefix: str
+    app: Any = None
 
     def auth(self, token: str = COORDINATOR) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
@@ -101,6 +102,7 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
         quota: int | None = None,
         last_ticket: str | None = None,
         enforce_hours: bool = False,
+        redis_url: str = redis_url,
     ) -> AsyncIterator[Ticketing]:
         topic = await new_topic()
         settings = Settings(
@@ -118,6 +120,7 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
             await all_tasks_working(app)  # the library loaded, the day begun, Kafka reached
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://ticketing") as http:
-                yield Ticketing(http, app.state.redis, topic, site_id, clock, f"{{{site_id}}}:tk")
+                prefix = f"{{{site_id}}}:tk"
+                yield Ticketing(http, app.state.redis, topic, site_id, clock, prefix, app)
 
     return start

@@ -156,7 +156,8 @@ class CounterStateChanged(EventData):
 
 class EpochCause(StrEnum):
     new_day = "new_day"
-    restore = "restore"
+    restart = "restart"
+    """Ticketing's Redis is a new process (a restart, a failover or a restore from a backup)."""
 
 
 class TicketExpired(EventData):
@@ -173,8 +174,9 @@ class TicketExpired(EventData):
 
 class QueueEpochStarted(EventData):
     """The first event of a queue's epoch (sequence 1): a new day, whose waiting count starts
-    from what is waiting now (yesterday's tickets expire), or a restore of ticketing's state,
-    after which the queue is again what ticketing's store says. Consumers set the queue from it."""
+    from what is waiting now (yesterday's tickets expire), or a new Redis process behind
+    ticketing (restart, failover, restore), after which the queue is again what ticketing's
+    store says. Consumers set the queue from it."""
 
     service_id: str
     service_day: date

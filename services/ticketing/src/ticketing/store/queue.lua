@@ -65,8 +65,8 @@ local function queue_key(a, svc) return a.site .. ':' .. svc end
 --[[
 Epochs. Every partition key's events are numbered 1, 2, 3 ... within an epoch (the `epoch`
 extension beside `sequence`; consumers apply them strictly in that order, see
-antre_contracts.sequencing). An epoch is a time in ms, so a later one is always larger. The site
-begins a new one
+antre_contracts.sequencing). An epoch is a time in ms (Redis's clock), so a later one is always
+larger. The site begins a new one
   - when its day changes (the first operation of a day, or antre_open_day at midnight), and
   - when this Redis is not the process that began the current one (its run_id changed): after a
     restart, a failover, or a restore from a backup, whose sequences would repeat numbers that
@@ -85,7 +85,10 @@ local function current_epoch(c)
   local epoch = tonumber(g[1] or '0')
   -- A clock a little behind near midnight does not take the site back to yesterday.
   if epoch == 0 or g[3] ~= run or c.day > g[2] then
-    epoch = math.max(c.now, epoch + 1)
+    -- Redis's own clock: one clock for every replica, and a restore's new epoch is later
+    -- than any before it however the replicas' clocks are set.
+    local t = redis.call('TIME')
+    epoch = math.max(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), epoch + 1)
     local day = c.day
     if g[2] and g[2] > day then day = g[2] end
     redis.call('HSET', c.p .. ':gen', 'epoch', epoch, 'day', day, 'run', run)
