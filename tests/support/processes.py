@@ -24,13 +24,22 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{port}"
 
-    def start(self, timeout: float = 30.0) -> "ServiceProcess":
+    @property
+    def log_path(self) -> Path:
+        return LOGS / f"{self.package}-{self.port}.log"
+
+    def launch(self) -> "ServiceProcess":
+        """Start the process and return at once (it may not be ready: a dependency away)."""
         LOGS.mkdir(parents=True, exist_ok=True)
-        log = open(LOGS / f"{self.package}-{self.port}.log", "ab")  # noqa: SIM115
+        log = open(self.log_path, "ab")  # noqa: SIM115
         env = {**os.environ, **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", self.package], env=env, stdout=log, stderr=log, cwd=REPO
         )
+        return self
+
+    def start(self, timeout: float = 30.0) -> "ServiceProcess":
+        self.launch()
         try:
             self.wait_ready(timeout)
         except BaseException:  # never ready: do not leave it running (holding its port)
@@ -100,11 +109,12 @@ def hall_services(
         },
         "display": {
             "DISPLAY_TOPIC": topic, "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_SITE_ID": site,
-            "DISPLAY_GROUP_ID": f"display-{site}",
+            "DISPLAY_GROUP_ID": f"display-{site}", "DISPLAY_GROUP_INSTANCE_ID": f"display-{site}-1",
         },
         "notifier": {
             "NOTIFIER_TOPIC": topic, "NOTIFIER_DEAD_LETTER_TOPIC": dlq,
             "NOTIFIER_GROUP_ID": f"notifier-{site}", "NOTIFIER_PROVIDER": "kannel",
+            "NOTIFIER_GROUP_INSTANCE_ID": f"notifier-{site}-1",
         },
     }  # fmt: skip
     ports = ports or {name: free_port() for name in SERVICES}

@@ -20,6 +20,15 @@ class Settings(BaseSettings):
     topic: str = QUEUE_EVENTS
     dlq_topic: str = DEAD_LETTERS
     group_id: str = "display"
+    group_instance_id: str | None = Field(
+        default=None,
+        description="Kafka static membership: a display restarted with the same id takes its"
+        " partitions back at once instead of waiting for the dead one's session to time out."
+        " Unique per replica (two running processes with one id fence each other); unset: none",
+    )
+    session_timeout_ms: int = Field(
+        default=6000, ge=6000, description="A consumer silent this long leaves the group"
+    )
     catalog_path: Path = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
     site_id: str | None = Field(default=None, description="Overrides the catalog's site id")
     host: str = "127.0.0.1"

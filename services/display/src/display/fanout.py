@@ -65,6 +65,11 @@ class Hub:
         self._metrics.boards.set(len(self._boards))
 
     @property
+    def started(self) -> bool:
+        """The fan-out has its place in the stream: a board connecting now misses nothing."""
+        return self._last is not None
+
+    @property
     def live(self) -> bool:
         """Updates reach the boards: the stream is being read."""
         return self._reading is not None and self._reading.up

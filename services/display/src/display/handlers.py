@@ -43,6 +43,9 @@ def build_router(
     subscriber = router.subscriber(
         settings.topic,
         group_id=settings.group_id,
+        group_instance_id=settings.group_instance_id,
+        session_timeout_ms=settings.session_timeout_ms,
+        heartbeat_interval_ms=settings.session_timeout_ms // 4,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.fetch_max_wait_ms,
         # Whatever has arrived is applied in one Redis call (one fsync) and committed once,

@@ -4,10 +4,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import orjson
+from antre_contracts.problems import PROBLEM_JSON, unavailable
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from display import texts
 from display.board import board_view
 from display.deps import Deps
 from display.fanout import sse
@@ -56,12 +58,17 @@ async def board_stream(
     services: ServicesQuery = None,
     last_event_id: Annotated[str | None, Header(description="Resume after this id")] = None,
     resume: Annotated[str | None, Query(description="Same as Last-Event-ID")] = None,
-) -> StreamingResponse:
+) -> Response:
     """Server-Sent Events: a `snapshot`, then every `update` with its id; `heartbeat` keeps
     it alive. With Last-Event-ID the board gets exactly what it missed (or a fresh snapshot)."""
     deps = _deps(request)
     view = BoardFilter.parse(deps.catalog, zone, services)
     start = last_event_id or resume
+    if not deps.hub.started:
+        # The fan-out has not read the stream's end yet (Redis away since start-up): a board
+        # that caught up now could miss what is added before the fan-out starts at the end.
+        body, retry = unavailable(texts.UNAVAILABLE, request.url.path)
+        return JSONResponse(body, 503, headers=retry, media_type=PROBLEM_JSON)
     board = deps.hub.subscribe(view)  # before reading, so nothing falls between read and push
     try:  # read before answering: with Redis away the board gets a 503 problem, not a cut stream
         first, sent = await _catch_up(deps, view, start)

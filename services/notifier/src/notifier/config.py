@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     topic: str = QUEUE_EVENTS
     dead_letter_topic: str = DEAD_LETTERS
     group_id: str = "notifier"
+    group_instance_id: str | None = Field(
+        default=None,
+        description="Kafka static membership: a notifier restarted with the same id takes its"
+        " partitions back at once instead of waiting for the dead one's session to time out."
+        " Unique per replica (two running processes with one id fence each other); unset: none",
+    )
+    session_timeout_ms: int = Field(
+        default=6000, ge=6000, description="A consumer silent this long leaves the group"
+    )
     catalog_path: str = "deploy/catalog/mpp-kutai-timur.toml"
     templates_path: str = Field(
         default="", description="Staff-editable SMS texts; empty = the packaged templates/sms.toml"

@@ -60,6 +60,9 @@ def build_router(
     subscriber = router.subscriber(
         s.topic,
         group_id=s.group_id,
+        group_instance_id=s.group_instance_id,
+        session_timeout_ms=s.session_timeout_ms,
+        heartbeat_interval_ms=s.session_timeout_ms // 4,
         batch=True,
         max_records=500,
         fetch_max_wait_ms=s.fetch_max_wait_ms,  # only an empty fetch waits (display config)
