@@ -40,6 +40,11 @@ class Tally:
     """'503' / 'unreachable' → requests sent again (like a kiosk) while a part was down."""
     bare_5xx: list[str] = field(default_factory=list)
     """5xx answers that were not RFC 9457 problem JSON (a kiosk could not show them)."""
+    accepted: list[tuple[str, str]] = field(default_factory=list)
+    """(action, ticket id) of every change ticketing accepted, in order: each one's event
+    must reach Kafka (the fault run checks it)."""
+    phone_of: dict[str, str] = field(default_factory=dict)
+    """Ticket id → the phone number it was taken with."""
 
     def outstanding(self) -> int:
         return sum(self.issued.values()) - sum(self.completed.values())
@@ -142,10 +147,13 @@ class Day:
         if r.status_code == 409 and r.json().get("type", "").endswith("/quota_exhausted"):
             self.tally.turned_away[a.service_id] += 1  # a full day: the visitor goes home
         elif r.status_code == 201:
+            ticket_id = r.json()["ticket_id"]
             self.tally.issued[(a.service_id, a.priority, a.channel)] += 1
+            self.tally.accepted.append(("issue", ticket_id))
             self.tally.with_phone += a.phone is not None
             if a.phone:
                 self.tally.phones.append(a.phone)
+                self.tally.phone_of[ticket_id] = a.phone
         else:
             self._refused("issue", r)
 
@@ -229,6 +237,8 @@ class _Actions:
         r = await self.day.request("POST", url, body, headers)
         if r.status_code == 200:
             result: dict[str, Any] = r.json()
+            if result.get("ticket_id"):
+                self.day.tally.accepted.append((action, result["ticket_id"]))
             return result
         if r.status_code not in expect:
             self.day._refused(action, r)
