@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from tests.support.processes import REPO, ServiceProcess, free_port
+from tests.support.redis import PrivateRedis
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
@@ -315,3 +316,52 @@ async def test_kiosk_shows_unavailable_services_and_goes_back_to_the_start_by_it
     await expect(kiosk.locator("#step-service")).to_be_visible()
     await expect(kiosk.locator("#step-agency")).to_be_visible(timeout=LIVE)
     await expect(kiosk.locator("#step-service")).to_be_hidden()
+
+
+async def test_kiosk_and_console_ride_out_a_redis_restart_by_themselves(
+    new_topic: Any, kafka_bootstrap: str, site_id: str, browser: Browser, tmp_path: Any
+) -> None:
+    """With Redis away ticketing answers 503 with Retry-After: the kiosk and the console say
+    so in Bahasa and send the same request again (same Idempotency-Key) until it works."""
+    redis = PrivateRedis(tmp_path / "redis").start()
+    port = free_port()
+    service = ServiceProcess(
+        "ticketing", port,
+        {"TICKETING_KAFKA_BOOTSTRAP": kafka_bootstrap, "TICKETING_REDIS_URL": redis.url,
+         "TICKETING_TOPIC": await new_topic(), "TICKETING_SITE_ID": site_id,
+         "TICKETING_ENFORCE_HOURS": "false", "TICKETING_PORT": str(port)},
+    )  # fmt: skip
+    await asyncio.to_thread(service.start)
+    try:
+        console = await open_page(browser, f"{service.url}/counter/loket-1", LAPTOP)
+        await sign_in(console, "demo-loket-01")
+        await expect(console.locator("#officer")).to_contain_text("Rahmawati")
+        await console.keyboard.press("b")
+        await expect(console.locator("#state")).to_have_text("Buka", timeout=LIVE)
+        kiosk = await open_page(browser, f"{service.url}/kiosk", KIOSK, has_touch=True)
+        await kiosk.locator("[data-agency=disdukcapil]").click()
+        await kiosk.locator("[data-service=ktp-el]").click()
+        await kiosk.locator("[data-priority=regular]").click()
+        await api_issue(service, "ktp-el")  # A-001 waits: the console will call it
+
+        redis.kill()
+        await kiosk.locator("#skip").click()
+        await expect(kiosk.locator("#phone-error")).to_contain_text(
+            "Sistem sedang memulihkan diri", timeout=LIVE
+        )
+        await shot(kiosk, "kiosk-retrying")
+        await console.keyboard.press("n")
+        await expect(console.locator("#message")).to_contain_text("Sistem sedang memulihkan diri")
+        await expect(console.locator("#message")).to_have_class("waiting")
+        redis.start()
+
+        await expect(kiosk.locator("#ticket-number")).to_have_text("A-002", timeout=LIVE * 2)
+        await expect(console.locator("#current-number")).to_have_text("A-001", timeout=LIVE * 2)
+        queue = await api_get(service, "/api/v1/queues/ktp-el")
+        counter = await api_get(service, "/api/v1/counters/loket-1")
+        # One ticket per tap and one call per press, however many times they were sent.
+        assert queue["waiting"] == 1 and counter["current_ticket"]["number"] == "A-001"
+        assert js_errors(kiosk) == [] and js_errors(console) == []
+    finally:
+        await asyncio.to_thread(service.stop)
+        redis.kill()
