@@ -33,6 +33,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from antre_contracts import load_catalog  # noqa: E402
+from antre_contracts.supervise import Supervisor  # noqa: E402
+from prometheus_client import CollectorRegistry  # noqa: E402
 from ticketing.config import Settings  # noqa: E402
 from ticketing.domain.clock import SystemClock  # noqa: E402
 from ticketing.kafka import KafkaLink  # noqa: E402
@@ -193,10 +195,13 @@ async def floor(
     store = QueueStore(redis, catalog, site, SystemClock())
     await store.load()
     kafka = KafkaLink(Settings(topic=topic, kafka_bootstrap=KAFKA, redis_url=REDIS))
-    kafka.start()
-    await kafka.connected.wait()
-    relay = OutboxRelay(redis, store.outbox, kafka.publish)
-    relay.start()
+    relay = OutboxRelay(redis, store.outbox, kafka)
+    tasks = Supervisor(CollectorRegistry())
+    for name, loop in (("producer", kafka.keep_connected), ("lease", relay.hold_lease),
+                       ("relay", relay.run)):  # fmt: skip
+        tasks.spawn(name, loop)
+    while tasks.down():
+        await asyncio.sleep(0.05)
     issued = 0
     start = time.perf_counter()
     end = start + seconds
@@ -209,6 +214,7 @@ async def floor(
 
     await asyncio.gather(*(worker(random.Random(i)) for i in range(connections)))
     done = await wait_drained(redis, store.outbox)
+    await tasks.stop()
     await relay.stop()
     await kafka.stop()
     await forget_site(redis, site)
