@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Page, async_playwright
 
 from tests.support.processes import REPO, ServiceProcess, free_port
+from tests.support.redis import PrivateRedis
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
@@ -137,3 +138,45 @@ async def test_a_call_is_shown_and_announced_a_reconnect_misses_nothing_a_recall
         assert again["recall"] is True
         await page.screenshot(path=str(ARTIFACTS / "display-board-after-reconnect.png"))
         await browser.close()
+
+
+async def test_a_board_whose_updates_stop_says_so_while_heartbeats_still_come(
+    new_topic: Any, kafka_bootstrap: str, redis_url: str, site_id: str, tmp_path: Any
+) -> None:
+    """The display's Redis dies: its connection to the board stands and heartbeats go on, but no
+    update can reach the board. The board must not look live: it dims and says so."""
+    topic, dlq = await new_topic(), await new_topic("dlq", 1)
+    store = PrivateRedis(tmp_path / "redis").start()
+    port = free_port()
+    display = ServiceProcess("display", port, {
+        "DISPLAY_KAFKA_BOOTSTRAP": kafka_bootstrap, "DISPLAY_REDIS_URL": store.url,
+        "DISPLAY_TOPIC": topic, "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_GROUP_ID": f"display-{site_id}",
+        "DISPLAY_SITE_ID": site_id, "DISPLAY_HEARTBEAT_S": "1", "DISPLAY_PORT": str(port),
+    })  # fmt: skip
+    await asyncio.to_thread(display.start)
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM)
+            page = await browser.new_page(viewport={"width": 1920, "height": 1080})
+            await page.goto(f"{display.url}/board?mute=1")
+            await page.wait_for_function("window.antreBoard.live === true")
+            beats = await page.evaluate("window.antreBoard.updates + window.antreBoard.snapshots")
+
+            store.kill()
+            await page.wait_for_function("document.body.classList.contains('stale')")
+            assert "Pembaruan papan tertunda" in await board_text(page, "#stale-banner")
+            assert await page.evaluate("window.antreBoard.live") is True  # heartbeats still come
+            await page.screenshot(path=str(ARTIFACTS / "display-board-not-live.png"))
+
+            store.start()
+            await page.wait_for_function(
+                "!document.body.classList.contains('stale')", timeout=30_000
+            )
+            assert await page.evaluate("window.antreBoard.updatesLive") is True
+            assert beats == await page.evaluate(
+                "window.antreBoard.updates + window.antreBoard.snapshots"
+            ), "the board was not reloaded: it stayed connected throughout"
+            await browser.close()
+    finally:
+        display.stop()
+        store.kill()
