@@ -17,6 +17,7 @@ from display.app import create_app
 from display.config import Settings
 
 from tests.support.processes import free_port
+from tests.support.waiting import eventually
 
 
 @dataclass
@@ -134,18 +135,6 @@ async def running(settings: Settings) -> AsyncIterator[Running]:
         finally:
             server.should_exit = True
             await task
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], what: str, limit_s: float = 20) -> Any:
-    """Poll until `check` returns something truthy; fail naming `what` if it never does."""
-    deadline = asyncio.get_running_loop().time() + limit_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass

@@ -3,7 +3,7 @@ the boards start the day empty, and events made after a restore are not dropped 
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from display.config import Settings as DisplaySettings
 from tests.support.kafka import read_topic
 from tests.support.processes import free_port
 from tests.support.redis import PrivateRedis
+from tests.support.waiting import eventually
 
 
 @contextlib.asynccontextmanager
@@ -44,17 +45,6 @@ async def board_of(
         await task
 
 
-async def until(check: Callable[[], Any], what: str, limit_s: float = 20) -> Any:
-    deadline = asyncio.get_running_loop().time() + limit_s
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.1)
-
-
 def waiting(snapshot: dict[str, Any], service: str) -> int:
     return int(next(s["waiting"] for s in snapshot["services"] if s["id"] == service))
 
@@ -78,7 +68,7 @@ async def test_the_board_starts_a_new_day_empty_and_yesterdays_tickets_expire_wi
                 snap = (await display.get("/api/v1/board")).json()
                 return snap if snap["recent"] and waiting(snap, "ktp") == 2 else None
 
-            snap = await until(yesterday, "the day's call and two waiting on the board")
+            snap = await eventually(yesterday, "the day's call and two waiting on the board")
             assert snap["recent"][0]["number"] == "A-001"
 
             tk.clock.at += timedelta(days=1)  # 10.00 WITA the next day
@@ -88,7 +78,7 @@ async def test_the_board_starts_a_new_day_empty_and_yesterdays_tickets_expire_wi
                 snap = (await display.get("/api/v1/board")).json()
                 return snap if not snap["recent"] and waiting(snap, "ktp") == 0 else None
 
-            snap = await until(today, "the board empty at the new day's opening")
+            snap = await eventually(today, "the board empty at the new day's opening")
             tile = next(c for c in snap["counters"] if c["id"] == "loket-1")
             assert tile["ticket"] is None and tile["state"] == "open"
         for ticket_id in tickets[1:]:
@@ -120,18 +110,20 @@ async def test_events_made_after_a_redis_restore_reach_the_board_in_a_later_epoc
                 store.copy_data(tmp_path / "backup")
                 store.start()
                 for _ in range(2):
-                    await until(lambda: _ok(issue()), "a ticket after the restart")
+                    await eventually(lambda: _ok(issue()), "a ticket after the restart")
                 await tk.outbox_drained()
 
                 async def shows(n: int) -> Any:
                     return waiting((await display.get("/api/v1/board")).json(), "ktp") == n
 
-                await until(lambda: shows(5), "five waiting on the board")
+                await eventually(lambda: shows(5), "five waiting on the board")
                 store.kill()
                 store.restore(tmp_path / "backup")  # back to three tickets
                 store.start()
-                await until(lambda: _ok(issue()), "a ticket after the restore")
-                await until(lambda: shows(4), "the restored three and the new one on the board")
+                await eventually(lambda: _ok(issue()), "a ticket after the restore")
+                await eventually(
+                    lambda: shows(4), "the restored three and the new one on the board"
+                )
             await tk.outbox_drained()
             events = await read_topic(kafka_bootstrap, tk.topic)
     finally:
