@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from antre_contracts.phone import DEV_PHONE_KEY
+from antre_contracts.phone import DEV_PHONE_KEY, refuse_dev_phone_keys
 from antre_contracts.topics import DEAD_LETTERS, QUEUE_EVENTS
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,7 +35,10 @@ class Settings(BaseSettings):
     templates_path: str = Field(
         default="", description="Staff-editable SMS texts; empty = the packaged templates/sms.toml"
     )
-    phone_key: str = DEV_PHONE_KEY
+    phone_key: str = Field(
+        default=DEV_PHONE_KEY,
+        description="Fernet key(s), newest first: NEW,OLD while rotating (the first encrypts)",
+    )
     phone_region: str = "ID"
 
     # What to send
@@ -110,8 +113,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_dev_key_outside_development(self) -> "Settings":
-        if self.environment != "development" and self.phone_key == DEV_PHONE_KEY:
-            raise ValueError("NOTIFIER_PHONE_KEY must be set: the development key is refused")
+        if self.environment != "development":
+            refuse_dev_phone_keys(self.phone_key, "NOTIFIER_PHONE_KEY")
         if self.provider == "http" and not self.http_url:
             raise ValueError("NOTIFIER_HTTP_URL is required with NOTIFIER_PROVIDER=http")
         if self.in_doubt is None:

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Literal
 
 from antre_contracts import QUEUE_EVENTS
-from antre_contracts.phone import DEV_PHONE_KEY
+from antre_contracts.phone import DEV_PHONE_KEY, refuse_dev_phone_keys
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,7 +26,10 @@ class Settings(BaseSettings):
     """Overrides the catalog's site id (keys and event keys); tests use one of their own."""
     enforce_hours: bool = True
     """Refuse tickets outside opening hours; `make up` turns it off for round-the-clock demos."""
-    phone_key: str = DEV_PHONE_KEY
+    phone_key: str = Field(
+        default=DEV_PHONE_KEY,
+        description="Fernet key(s), newest first: NEW,OLD while rotating (the first encrypts)",
+    )
     public_url: str | None = None
     """Where visitors' phones reach ticketing (the QR code on a ticket); default: as requested."""
     proxy_headers: bool = False
@@ -48,6 +51,6 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> "Settings":
-        if self.environment == "production" and self.phone_key == DEV_PHONE_KEY:
-            raise ValueError("TICKETING_PHONE_KEY must be set to a real Fernet key in production")
+        if self.environment == "production":
+            refuse_dev_phone_keys(self.phone_key, "TICKETING_PHONE_KEY")
         return self
