@@ -17,6 +17,7 @@ from ticketing.config import Settings
 from ticketing.domain.clock import FixedClock
 
 COORDINATOR = "test-koordinator"
+KIOSK = "test-kiosk-1"
 SERVICES = [("ktp", "A", 6), ("kk", "B", 5), ("akta", "C", 8)]
 # Ten counters share the three services, each with its own order of preference.
 COUNTERS = [
@@ -58,8 +59,23 @@ def write_catalog(path: Path, quota: int | None = None, last_ticket: str | None 
         '[[officers]]\nid = "petugas-1"\nname = "Petugas 1"\ncounters = ["loket-1"]\n'
         f'token_sha256 = "{hashlib.sha256(b"test-loket-1").hexdigest()}"'
     )
+    lines.append(
+        f'[[kiosks]]\nid = "kios-1"\nname = "Kios 1"\n'
+        f'token_sha256 = "{hashlib.sha256(KIOSK.encode()).hexdigest()}"'
+    )
     path.write_text("\n\n".join(lines) + "\n")
     return path
+
+
+async def _as_kiosk(request: httpx.Request) -> None:
+    """Tickets are issued by the test kiosk unless a test says who issues them (a header of
+    its own, or `X-Test-Public: 1` for the public channel)."""
+    if request.method == "POST" and request.url.path == "/api/v1/tickets":
+        if request.headers.pop("x-test-public", None) is None:
+            request.headers.setdefault("Authorization", f"Bearer {KIOSK}")
+
+
+AS_KIOSK: dict[str, list[Any]] = {"request": [_as_kiosk]}
 
 
 @dataclass
@@ -112,14 +128,16 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
             site_id=site_id,
             catalog_path=write_catalog(tmp_path / "catalog.toml", quota, last_ticket),
             enforce_hours=enforce_hours,
-            issue_rate_per_minute=100_000,
+            kiosk_rate="100000/minute",  # the tests' kiosk issues as fast as they ask
         )
         clock = FixedClock(at or datetime(2026, 11, 30, 2, 0, tzinfo=UTC))  # Monday 10.00 WITA
         app = create_app(settings, clock)
         async with app.router.lifespan_context(app):
             await all_tasks_working(app)  # the library loaded, the day begun, Kafka reached
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://ticketing") as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://ticketing", event_hooks=AS_KIOSK
+            ) as http:
                 prefix = f"{{{site_id}}}:tk"
                 yield Ticketing(http, app.state.redis, topic, site_id, clock, prefix, app)
 

@@ -127,7 +127,7 @@ CASES = [
         None,
         422,
         "invalid_phone",
-        "Nomor HP '12ab' tidak valid",
+        "Nomor HP tidak valid",
     ),
     (
         "landline phone",

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.ticketing.conftest import COORDINATOR, write_catalog
+from tests.integration.ticketing.conftest import AS_KIOSK, COORDINATOR, write_catalog
 from tests.support.processes import ServiceProcess, free_port
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -82,7 +82,7 @@ async def test_queue_and_counter_gauges_are_right_again_after_a_restart(
     auth = {"Authorization": f"Bearer {COORDINATOR}"}
 
     with ServiceProcess("ticketing", port, env) as first:
-        async with httpx.AsyncClient(base_url=first.url) as http:
+        async with httpx.AsyncClient(base_url=first.url, event_hooks=AS_KIOSK) as http:
             for service in ("ktp", "ktp", "ktp", "kk", "kk"):
                 r = await http.post("/api/v1/tickets", json={"service_id": service})
                 assert r.status_code == 201, r.text

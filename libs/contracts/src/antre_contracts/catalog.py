@@ -54,6 +54,12 @@ class Service(_Model):
     avg_service_minutes: float = Field(gt=0, description="Until real service times exist")
     service_level_minutes: int = Field(default=30, gt=0, description="Target waiting time")
     daily_quota: int | None = Field(default=None, gt=0)
+    public_quota: int | None = Field(
+        default=None,
+        ge=0,
+        description="Of the daily quota, the tickets set aside for the public channel (web,"
+        " phone); unset: the rules' public_quota_share of it",
+    )
     last_ticket: time | None = Field(default=None, description="No tickets issued after this")
 
 
@@ -72,6 +78,14 @@ class Officer(_Model):
     token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class Kiosk(_Model):
+    """A ticket machine in the hall: it issues with its own device token (kiosk channel)."""
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: str
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class Rules(_Model):
     priority_streak: int = Field(
         default=2, ge=1, description="Priority calls in a row before one regular call"
@@ -81,6 +95,13 @@ class Rules(_Model):
     )
     service_time_window: int = Field(
         default=20, ge=1, description="Completions in the moving mean of service time"
+    )
+    public_quota_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Share of a service's daily quota set aside for the public channel (web,"
+        " phone); kiosks issue the rest",
     )
 
 
@@ -92,6 +113,7 @@ class Catalog(_Model):
     services: list[Service]
     counters: list[Counter]
     officers: list[Officer] = []
+    kiosks: list[Kiosk] = []
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
@@ -108,6 +130,12 @@ class Catalog(_Model):
         for c in self.counters:
             if c.zone not in zones or not set(c.services) <= services:
                 raise ValueError(f"counter {c.id}: unknown zone or service")
+        for s in self.services:
+            if s.public_quota is not None and s.public_quota > (s.daily_quota or 0):
+                raise ValueError(f"service {s.id}: public_quota over its daily_quota")
+        hashes = [o.token_sha256 for o in self.officers] + [k.token_sha256 for k in self.kiosks]
+        if len(set(hashes)) != len(hashes):
+            raise ValueError("two officers or kiosks share a token")
         for o in self.officers:
             if not set(o.counters) <= counters:
                 raise ValueError(f"officer {o.id}: unknown counter")
@@ -127,6 +155,15 @@ class Catalog(_Model):
     @cached_property
     def agency_by_id(self) -> dict[str, Agency]:
         return {a.id: a for a in self.agencies}
+
+    def public_quota(self, service: Service) -> int | None:
+        """How many of the service's tickets a day the public channel may take (None: no
+        quota, only rate limits bound it)."""
+        if service.daily_quota is None:
+            return None
+        if service.public_quota is not None:
+            return service.public_quota
+        return int(service.daily_quota * self.rules.public_quota_share)
 
     def counters_serving(self, service_id: str) -> list[Counter]:
         return [c for c in self.counters if service_id in c.services]

@@ -16,9 +16,10 @@ from fastapi import FastAPI
 
 from ticketing import metrics, web
 from ticketing.api import catalog, counters, ops, problems, tickets
+from ticketing.api.access import Access, refuse_demo_tokens
 from ticketing.api.deps import Runtime
-from ticketing.api.guards import BodyLimit, RateLimit
-from ticketing.config import Settings
+from ticketing.api.guards import BodyLimit, JsonOnly
+from ticketing.config import REPO, Settings
 from ticketing.domain.clock import Clock, SystemClock
 from ticketing.kafka import KafkaLink
 from ticketing.relay import OutboxRelay
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     """Build the app; clients are made in the lifespan, never at import."""
     catalog_ = load_catalog(settings.catalog_path)
+    if settings.environment == "production":
+        refuse_demo_tokens(catalog_, REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml")
     site = settings.site_id or catalog_.site.id
     metrics.prime(catalog_)
 
@@ -49,8 +52,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             report=kafka.metrics.batch,
         )
         tasks = Supervisor()
-        officers = {o.token_sha256: o for o in catalog_.officers}
-        app.state.runtime = Runtime(catalog_, store, officers, settings.enforce_hours)
+        access = Access(catalog_, settings, redis, site)
+        app.state.runtime = Runtime(
+            catalog_, store, access, settings.enforce_hours, settings.secret_key.strip().encode()
+        )
         app.state.redis, app.state.kafka, app.state.tasks = redis, kafka, tasks
         # Nothing here waits for Redis or Kafka: ticketing starts (not ready) without them, and
         # each loop begins working once its dependency answers.
@@ -81,11 +86,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     _document_officer_token(app)
     app.state.settings = settings
     app.state.cipher = PhoneCipher(settings.phone_key)
-    app.state.rate_limit = RateLimit(settings.issue_rate_per_minute)
     problems.install(app)
     for module in (tickets, counters, catalog, ops, web):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(JsonOnly)  # outermost: a form or text body is refused before all else
     return app
 
 

@@ -5,10 +5,12 @@ from typing import Literal
 
 from antre_contracts import QUEUE_EVENTS
 from antre_contracts.phone import DEV_PHONE_KEY, refuse_dev_phone_keys
+from limits import parse_many
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parents[4]
+DEV_SECRET_KEY = "antre-development-only-secret-key-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -46,11 +48,49 @@ class Settings(BaseSettings):
     """Producer linger. 0: an event leaves at once; the relay already sends its backlog as one
     batch, and with 2 ms every call waited 2 ms more on its way to the boards (interleaved
     display benches: call-to-board p50 21/26 ms at 0 against 35/32 ms at 2)."""
-    issue_rate_per_minute: int = 600
-    """Per client address, for the public (kiosk) ticket endpoint."""
+    secret_key: str = Field(
+        default=DEV_SECRET_KEY,
+        description="Keys the HMACs of idempotency fingerprints and of client addresses in"
+        " Redis; at least 32 characters, refused in production while it is the development one",
+    )
+    # Limits, in the `limits` notation ("N/period", several joined by ';'), counted in Redis.
+    kiosk_rate: str = Field(
+        default="30/minute", description="Tickets per kiosk device (a person takes ~15 s)"
+    )
+    public_rate_per_address: str = Field(
+        default="3/minute;10/hour",
+        description="Tickets per client address on the public channel (no kiosk token)",
+    )
+    public_rate_site: str = Field(
+        default="60/minute", description="Tickets per minute on the public channel, all addresses"
+    )
+    ticket_lookup_misses_per_address: str = Field(
+        default="30/minute", description="Unknown ticket ids one address may ask for"
+    )
+    signin_failures_per_address: str = Field(
+        default="10/5 minutes", description="Wrong tokens from one address before 429"
+    )
+    signin_failures_per_counter: str = Field(
+        default="20/5 minutes", description="Wrong tokens at one counter before 429"
+    )
 
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> "Settings":
+        for spec in (
+            self.kiosk_rate,
+            self.public_rate_per_address,
+            self.public_rate_site,
+            self.ticket_lookup_misses_per_address,
+            self.signin_failures_per_address,
+            self.signin_failures_per_counter,
+        ):
+            parse_many(spec)  # a typo fails at start, not on the first ticket
         if self.environment == "production":
             refuse_dev_phone_keys(self.phone_key, "TICKETING_PHONE_KEY")
+            key = self.secret_key.strip()
+            if key == DEV_SECRET_KEY or len(key) < 32:
+                raise ValueError(
+                    "TICKETING_SECRET_KEY must be a secret of at least 32 characters (e.g."
+                    ' python -c "import secrets; print(secrets.token_urlsafe(32))")'
+                )
         return self

@@ -31,6 +31,26 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Invalid officer token",
         "Token petugas tidak dikenal atau sudah tidak berlaku. Masuk kembali dengan token yang benar.",
     ),
+    "weak_token": (
+        403,
+        "Token too weak for production",
+        "Token ini terlalu pendek untuk dipakai (kurang dari 128 bit acak). Minta token baru kepada koordinator MPP.",
+    ),
+    "too_many_attempts": (
+        429,
+        "Too many failed sign-ins",
+        "Terlalu banyak percobaan masuk dengan token yang salah. Coba lagi dalam {retry_after} detik.",
+    ),
+    "invalid_kiosk_token": (
+        401,
+        "Invalid kiosk token",
+        "Token kios tidak dikenal. Hubungi petugas TI MPP untuk mendaftarkan ulang kios ini.",
+    ),
+    "kiosk_token_required": (
+        401,
+        "Kiosk token required",
+        "Tiket dari kios memerlukan token kios ('Authorization: Bearer <token>'). Dari ponsel atau web, ambil nomor tanpa token melalui kanal 'web'.",
+    ),
     "officer_not_allowed": (
         403,
         "Officer not assigned to this counter",
@@ -81,6 +101,11 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Daily quota used up",
         "Kuota hari ini habis untuk layanan {service_name} ({quota} tiket). Silakan datang kembali besok.",
     ),
+    "public_quota_exhausted": (
+        409,
+        "Public share of the quota used up",
+        "Kuota pengambilan nomor dari ponsel/web hari ini untuk {service_name} sudah habis ({quota} tiket). Silakan ambil nomor di kios MPP.",
+    ),
     "closed": (
         409,
         "Outside opening hours",
@@ -94,7 +119,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "invalid_phone": (
         422,
         "Invalid phone number",
-        "Nomor HP '{phone}' tidak valid. Tulis nomor seluler Indonesia, misalnya 0812 3456 7890.",
+        "Nomor HP tidak valid. Tulis nomor seluler Indonesia, misalnya 0812 3456 7890.",
     ),
     "validation_error": (422, "Invalid request", "Data tidak valid: {errors}."),
     "malformed_body": (
@@ -106,6 +131,11 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         413,
         "Request body too large",
         "Isi permintaan terlalu besar (maksimal {limit} bita).",
+    ),
+    "unsupported_media_type": (
+        415,
+        "Unsupported media type",
+        "Kirim isi permintaan sebagai JSON, dengan 'Content-Type: application/json'.",
     ),
     "idempotency_conflict": (
         422,

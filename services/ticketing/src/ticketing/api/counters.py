@@ -1,6 +1,6 @@
 """Counter routes: an officer with a bearer token calls, serves, transfers, opens and closes.
 
-The action routes parse their own body and token (deps.body_of, deps.signed_in): call-next is
+The action routes parse their own body and token (deps.body_of, access.Access.officer): call-next is
 the busiest request of a hall and FastAPI's dependency solving was a third of its time.
 """
 
@@ -21,7 +21,6 @@ from ticketing.api.deps import (
     idempotent_op,
     json_response,
     runtime,
-    signed_in,
 )
 from ticketing.api.problems import Problem
 from ticketing.api.schemas import (
@@ -36,7 +35,8 @@ from ticketing.store.queues import Call, QueueError
 from ticketing.texts import STATE_LABELS, STATUS_LABELS
 
 router = APIRouter(prefix="/api/v1/counters", tags=["counters"])
-BEARER: dict[str, Any] = {"security": [{"officerToken": []}], "parameters": [IDEMPOTENCY_DOC]}
+SIGNED_IN: dict[str, Any] = {"security": [{"officerToken": []}]}
+BEARER: dict[str, Any] = {**SIGNED_IN, "parameters": [IDEMPOTENCY_DOC]}
 
 
 def _refused(exc: QueueError, counter: Counter) -> Problem:
@@ -54,12 +54,12 @@ def _refused(exc: QueueError, counter: Counter) -> Problem:
     )
 
 
-def _officer(request: Request, counter_id: str) -> tuple[Runtime, Counter, Officer]:
+async def _officer(request: Request, counter_id: str) -> tuple[Runtime, Counter, Officer]:
     rt = runtime(request)
     counter = rt.catalog.counter_by_id.get(counter_id)
     if counter is None:
         raise Problem("unknown_counter", counter_id=counter_id)
-    return rt, counter, signed_in(rt, counter, request.headers.get("authorization"))
+    return rt, counter, await rt.access.officer(request, counter)
 
 
 def _call(request: Request, rt: Runtime, counter: Counter) -> Call:
@@ -84,9 +84,9 @@ def _done(counter: Counter, raw: dict[str, Any], detail: str, **more: Any) -> Re
     return json_response(ActionOut(counter_id=counter.id, detail=detail, **fields))
 
 
-@router.get("/{counter_id}")
-async def read_counter(counter: CounterDep, rt: RuntimeDep) -> dict[str, Any]:
-    """The counter's state and its current ticket."""
+@router.get("/{counter_id}", openapi_extra=SIGNED_IN)
+async def read_counter(counter: CounterDep, rt: RuntimeDep, _: OfficerDep) -> dict[str, Any]:
+    """The counter's state and its current ticket, with its priority: for its officers only."""
     raw = await rt.store.counter(counter.id)
     ticket = await ticket_view(rt, raw["ticket"]) if raw.get("ticket") else None
     return {
@@ -101,7 +101,27 @@ async def read_counter(counter: CounterDep, rt: RuntimeDep) -> dict[str, Any]:
     }
 
 
-@router.get("/{counter_id}/session")
+@router.get("/{counter_id}/queues", openapi_extra=SIGNED_IN)
+async def read_counter_queues(
+    counter: CounterDep, rt: RuntimeDep, _: OfficerDep
+) -> list[dict[str, Any]]:
+    """Who waits for each of the counter's services, in call order (first 50), with ticket ids
+    and priorities: for its officers only (the public listing carries numbers alone)."""
+    listings = []
+    for service_id in counter.services:
+        raw = await rt.store.queue(service_id)
+        listings.append(
+            {
+                "service_id": service_id,
+                "service_name": rt.catalog.service_by_id[service_id].name,
+                "waiting": raw["waiting"],
+                "tickets": raw["tickets"] or [],  # Lua's {} is an empty list
+            }
+        )
+    return listings
+
+
+@router.get("/{counter_id}/session", openapi_extra=SIGNED_IN)
 async def read_session(counter: CounterDep, officer: OfficerDep) -> dict[str, str]:
     """Check an officer's token for this counter at sign-in (a 401/403 problem otherwise)."""
     return {"counter_id": counter.id, "officer_id": officer.id, "officer_name": officer.name}
@@ -114,7 +134,7 @@ async def read_session(counter: CounterDep, officer: OfficerDep) -> dict[str, st
 )
 async def call_next(counter_id: str, request: Request) -> Response:
     """Call the next ticket across the counter's services, in their order of preference."""
-    rt, counter, officer = _officer(request, counter_id)
+    rt, counter, officer = await _officer(request, counter_id)
     only = (await body_of(request, CallNextRequest)).service_id
     if only is not None and only not in counter.services:
         raise Problem(
@@ -136,7 +156,7 @@ async def call_next(counter_id: str, request: Request) -> Response:
 @router.post("/{counter_id}/recall", response_model=ActionOut, openapi_extra=BEARER)
 async def recall(counter_id: str, request: Request) -> Response:
     """Call the current ticket again (the board and the voice repeat it)."""
-    rt, counter, officer = _officer(request, counter_id)
+    rt, counter, officer = await _officer(request, counter_id)
     raw = await _run(request, rt, counter, "antre_recall", officer.id)
     if not raw["replay"]:
         metrics.RECALLS.labels(raw["service_id"]).inc()
@@ -146,7 +166,7 @@ async def recall(counter_id: str, request: Request) -> Response:
 @router.post("/{counter_id}/start", response_model=ActionOut, openapi_extra=BEARER)
 async def start(counter_id: str, request: Request) -> Response:
     """The visitor arrived: service starts."""
-    rt, counter, officer = _officer(request, counter_id)
+    rt, counter, officer = await _officer(request, counter_id)
     raw = await _run(request, rt, counter, "antre_start", officer.id)
     return _done(counter, raw, f"Nomor {raw['number']} mulai dilayani")
 
@@ -158,7 +178,7 @@ async def start(counter_id: str, request: Request) -> Response:
 )
 async def finish(counter_id: str, request: Request) -> Response:
     """Finish the current ticket: served, or no-show when the visitor never came."""
-    rt, counter, officer = _officer(request, counter_id)
+    rt, counter, officer = await _officer(request, counter_id)
     outcome = (await body_of(request, FinishRequest)).outcome.value
     raw = await _run(request, rt, counter, "antre_complete", officer.id, outcome=outcome)
     if not raw["replay"]:
@@ -176,7 +196,7 @@ async def finish(counter_id: str, request: Request) -> Response:
 )
 async def transfer(counter_id: str, request: Request) -> Response:
     """Send the current ticket to another service; it keeps its number and its place."""
-    rt, counter, officer = _officer(request, counter_id)
+    rt, counter, officer = await _officer(request, counter_id)
     body = await body_of(request, TransferRequest)
     target = rt.catalog.service_by_id.get(body.service_id)
     if target is None:
@@ -198,7 +218,7 @@ async def transfer(counter_id: str, request: Request) -> Response:
 
 
 async def _set_state(request: Request, counter_id: str, state: str, reason: str | None) -> Response:
-    rt, counter, officer = _officer(request, counter_id)
+    rt, counter, officer = await _officer(request, counter_id)
     try:
         await rt.store.set_state(_call(request, rt, counter), counter, officer.id, state, reason)
     except QueueError as exc:

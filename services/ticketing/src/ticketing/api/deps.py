@@ -1,4 +1,4 @@
-"""What routes receive by name: the store, the catalog, the signed-in officer."""
+"""What routes receive by name: the store, the catalog, the access checks, the officer."""
 
 import hashlib
 from dataclasses import dataclass
@@ -6,9 +6,10 @@ from typing import Annotated, Any, TypeVar
 
 from antre_contracts import Catalog
 from antre_contracts.catalog import Counter, Officer
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from ticketing.api.access import Access
 from ticketing.api.problems import Problem, invalid_body
 from ticketing.store.queues import QueueStore
 
@@ -21,8 +22,9 @@ class Runtime:
 
     catalog: Catalog
     store: QueueStore
-    officers_by_token_hash: dict[str, Officer]
+    access: Access
     enforce_hours: bool
+    fingerprint_key: bytes
 
 
 IDEMPOTENCY_DOC = {
@@ -63,27 +65,9 @@ def counter_of(counter_id: str, rt: RuntimeDep) -> Counter:
 CounterDep = Annotated[Counter, Depends(counter_of)]
 
 
-def officer_at(
-    counter: CounterDep, rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> Officer:
+async def officer_at(request: Request, counter: CounterDep, rt: RuntimeDep) -> Officer:
     """The officer behind the bearer token, if assigned to this counter."""
-    return signed_in(rt, counter, authorization)
-
-
-def signed_in(rt: Runtime, counter: Counter, authorization: str | None) -> Officer:
-    """The officer behind an `Authorization: Bearer` value, if assigned to this counter."""
-    bearer = {"WWW-Authenticate": 'Bearer realm="antre"'}
-    if not authorization:
-        raise Problem("missing_token", headers=bearer)
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Problem("missing_token", headers=bearer)
-    officer = rt.officers_by_token_hash.get(hashlib.sha256(token.strip().encode()).hexdigest())
-    if officer is None:
-        raise Problem("invalid_token", headers=bearer)
-    if counter.id not in officer.counters:
-        raise Problem("officer_not_allowed", officer_id=officer.id, counter_name=counter.name)
-    return officer
+    return await rt.access.officer(request, counter)
 
 
 OfficerDep = Annotated[Officer, Depends(officer_at)]

@@ -1,6 +1,5 @@
-"""Guards in front of the routes: body size, per-client rate of the public ticket endpoint."""
+"""Guards in front of the routes: JSON bodies only, and of a bounded size."""
 
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -52,20 +51,23 @@ class _TooLarge(Exception):
     pass
 
 
-class RateLimit:
-    """A fixed one-minute window per client address, in memory (one web worker per site)."""
+class JsonOnly:
+    """Refuse a body that is not `application/json` with 415. A browser sends text/plain or a
+    form cross-site without asking first (no CORS preflight); JSON it never sends to another
+    site without one, and this app answers no preflight (there is no CORS)."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self.window = 0
-        self.counts: dict[str, int] = {}
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
-    def check(self, client: str) -> None:
-        window = int(time.monotonic() // 60)
-        if window != self.window:
-            self.window, self.counts = window, {}
-        n = self.counts.get(client, 0) + 1
-        self.counts[client] = n
-        if n > self.per_minute:
-            retry = str(60 - int(time.monotonic() % 60))
-            raise Problem("rate_limited", headers={"Retry-After": retry}, retry_after=retry)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            headers = dict(scope["headers"])
+            kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            has_body = headers.get(b"content-length", b"0") != b"0" or (
+                b"transfer-encoding" in headers
+            )
+            if kind != b"application/json" and (kind or has_body):
+                problem = Problem("unsupported_media_type", media_type=kind[:80].decode("latin-1"))
+                await problem_response(problem, scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

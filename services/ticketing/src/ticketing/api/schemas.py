@@ -20,11 +20,18 @@ class IssueRequest(_Body):
         description="Optional mobile number for SMS",
         examples=["0812 3456 7890"],
     )
-    channel: Channel = Channel.kiosk
+    channel: Channel | None = Field(
+        default=None,
+        description="kiosk needs a kiosk token (Authorization: Bearer); without one the ticket"
+        " comes through the public channel (web, or api), with its own limits and quota share",
+    )
 
 
 class TicketOut(BaseModel):
-    ticket_id: str = Field(examples=["20261128-A017-3f9c"])
+    ticket_id: str = Field(
+        examples=["20261128-A017-3f9c0b2e84d1a7c655e0f4b9"],
+        description="Also the status link's secret (96 random bits): only its holder sees it",
+    )
     number: str = Field(examples=["A-017"])
     service_id: str
     service_name: str
@@ -41,6 +48,15 @@ class TicketOut(BaseModel):
     counter_name: str | None = None
     call_count: int | None = None
     status_url: str
+
+
+class QueueOut(BaseModel):
+    """A public waiting list: numbers only."""
+
+    service_id: str
+    service_name: str
+    waiting: int
+    numbers: list[str] = Field(description="In call order, first 50", examples=[["A-017"]])
 
 
 class CallNextRequest(_Body):

@@ -1,6 +1,7 @@
 """Public ticket routes: issue a ticket (kiosk, web), read a ticket and a queue."""
 
 import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from ticketing.api.deps import (
     runtime,
 )
 from ticketing.api.problems import Problem
-from ticketing.api.schemas import IssueRequest, TicketOut
+from ticketing.api.schemas import IssueRequest, QueueOut, TicketOut
 from ticketing.domain.rules import hours_refusal, normalise_phone
 from ticketing.store.queues import QueueError
 
@@ -76,9 +77,9 @@ async def issue_ticket(request: Request) -> Response:
     """Issue a ticket; with an Idempotency-Key, a repeat returns the same ticket."""
     rt = runtime(request)
     body = await body_of(request, IssueRequest)
+    issuer = await rt.access.issuer(request, body.channel.value if body.channel else None)
     op = idempotent_op(request, "tickets")
     service = service_of(rt, body.service_id)
-    request.app.state.rate_limit.check(request.client.host if request.client else "-")
     call = rt.store.call(op)
     if rt.enforce_hours:
         refusal = hours_refusal(rt.catalog.site, service, call.at)
@@ -95,16 +96,20 @@ async def issue_ticket(request: Request) -> Response:
         try:
             phone = request.app.state.cipher.encrypt(normalise_phone(body.phone))
         except ValueError:
-            raise Problem("invalid_phone", phone=body.phone) from None
+            raise Problem("invalid_phone") from None  # never echo a phone number
     fingerprint = None
     if op is not None:  # only a keyed request is compared with its replay
-        fingerprint = _sha(orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
+        canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        # Keyed: the body holds the phone in clear, and a plain hash kept a day could be
+        # reversed by trying every number.
+        fingerprint = hmac.new(rt.fingerprint_key, canonical, hashlib.sha256).hexdigest()[:40]
     try:
         raw = await rt.store.issue(
             call,
             service.id,
             body.priority.value,
-            body.channel.value,
+            issuer.channel,
+            issuer.public,
             phone,
             fingerprint,
         )
@@ -112,16 +117,23 @@ async def issue_ticket(request: Request) -> Response:
         raise Problem(exc.code, service_name=service.name, **exc.info) from None
     if not raw["replay"]:
         metrics.TICKETS_ISSUED.labels(
-            service.agency, service.id, body.priority.value, body.channel.value
+            service.agency, service.id, body.priority.value, issuer.channel
         ).inc()
     out = ticket_out(rt, {**raw, "priority": body.priority.value}, service)
     return json_response(out, 201, Location=f"/api/v1/tickets/{raw['ticket_id']}")
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
-async def read_ticket(ticket_id: str, rt: RuntimeDep) -> TicketOut:
-    """A ticket's status, people ahead and estimate (or the counter that called it)."""
-    return await ticket_view(rt, ticket_id)
+async def read_ticket(ticket_id: str, request: Request, rt: RuntimeDep) -> TicketOut:
+    """A ticket's status, people ahead and estimate (or the counter that called it). An
+    address that asks for too many unknown tickets is refused for a while (429)."""
+    await rt.access.lookup_allowed(request)
+    try:
+        return await ticket_view(rt, ticket_id)
+    except Problem as problem:
+        if problem.code == "unknown_ticket":
+            await rt.access.lookup_missed(request)
+        raise
 
 
 async def ticket_view(rt: RuntimeDep, ticket_id: str) -> TicketOut:
@@ -144,18 +156,15 @@ async def ticket_view(rt: RuntimeDep, ticket_id: str) -> TicketOut:
     return ticket_out(rt, raw, rt.catalog.service_by_id[raw["svc"]])
 
 
-@router.get("/queues/{service_id}")
-async def read_queue(service_id: str, rt: RuntimeDep) -> dict[str, Any]:
-    """Who waits for a service, in the order they will be called (first 50)."""
+@router.get("/queues/{service_id}", response_model=QueueOut)
+async def read_queue(service_id: str, rt: RuntimeDep) -> QueueOut:
+    """Who waits for a service, in the order they will be called (first 50): numbers only,
+    never ticket ids (the status link) nor priorities (disability, pregnancy)."""
     service = service_of(rt, service_id)
     raw = await rt.store.queue(service.id)
-    return {
-        "service_id": service.id,
-        "service_name": service.name,
-        "waiting": raw["waiting"],
-        "tickets": raw["tickets"] or [],  # Lua's {} is an empty list
-    }
-
-
-def _sha(data: str | bytes) -> str:
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()[:40]
+    return QueueOut(
+        service_id=service.id,
+        service_name=service.name,
+        waiting=raw["waiting"],
+        numbers=[t["number"] for t in raw["tickets"] or []],  # Lua's {} is an empty list
+    )

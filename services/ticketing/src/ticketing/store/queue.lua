@@ -202,8 +202,23 @@ local function enqueue(c, id, svc, prio, order)
   redis.call('EXPIRE', qkey(c, svc, kind), DAY_TTL)
 end
 
--- ARGV[5]: service, prefix, prio, channel, phone, rand, quota, default_s, rules, source,
---          fingerprint (with an Idempotency-Key)
+-- Quota: a service with a daily quota sets part of it aside for the public channel (web,
+-- phone). A public ticket counts against that share only; a kiosk ticket against the rest.
+local function quota_refusal(c, a, issued)
+  if not a.quota then return nil end
+  local pub = tonumber(redis.call('HGET', c.p .. ':pub:' .. c.day, a.service) or '0')
+  if a.public then
+    if pub >= a.public_quota then
+      return fail('public_quota_exhausted', {quota = a.public_quota})
+    end
+  elseif issued - pub >= a.quota - a.public_quota then
+    return fail('quota_exhausted', {quota = a.quota})
+  end
+  return nil
+end
+
+-- ARGV[5]: service, prefix, prio, channel, public, phone, rand, quota, public_quota, default_s,
+--          rules, source, fingerprint (with an Idempotency-Key)
 local function issue(keys, args)
   local c = ctx(keys, args)
   local prev, answer = done_before(c)
@@ -214,9 +229,14 @@ local function issue(keys, args)
   local a = c.a
   local counts = c.p .. ':num:' .. c.day
   local issued = tonumber(redis.call('HGET', counts, a.service) or '0')
-  if a.quota and issued >= a.quota then return fail('quota_exhausted', {quota = a.quota}) end
+  local refusal = quota_refusal(c, a, issued)
+  if refusal then return refusal end
   local n = redis.call('HINCRBY', counts, a.service, 1)
   redis.call('EXPIRE', counts, DAY_TTL)
+  if a.public then
+    redis.call('HINCRBY', c.p .. ':pub:' .. c.day, a.service, 1)
+    redis.call('EXPIRE', c.p .. ':pub:' .. c.day, DAY_TTL)
+  end
   local number = string.format('%s-%03d', a.prefix, n)
   local id = string.format('%s-%s%03d-%s', string.gsub(c.day, '-', ''), a.prefix, n, a.rand)
   local order = redis.call('INCR', c.p .. ':order')

@@ -116,9 +116,11 @@ class QueueStore:
         service_id: str,
         priority: str,
         channel: str,
+        public: bool,
         phone_encrypted: str | None,
         fingerprint: str | None,
     ) -> dict[str, Any]:
+        """Issue a ticket; `public`: through the public channel (its share of the quota)."""
         service = self.catalog.service_by_id[service_id]
         return await self._fcall(
             "antre_issue",
@@ -130,8 +132,11 @@ class QueueStore:
                 "prio": priority,
                 "channel": channel,
                 "phone": phone_encrypted,
-                "rand": secrets.token_hex(2),
+                "public": public,
+                # The status link is the ticket id: 96 random bits make it unguessable.
+                "rand": secrets.token_hex(12),
                 "quota": service.daily_quota,
+                "public_quota": self.catalog.public_quota(service),
                 "default_s": self.default_s[service_id],
                 "rules": self.rules,
                 "source": self.source,

@@ -1,0 +1,207 @@
+"""Who may do what: kiosk and officer tokens, the public channel's limits, failed sign-ins.
+
+Every limit is counted in Redis through the `limits` library, so replicas share one count.
+Addresses are keyed by an HMAC, never stored in clear.
+"""
+
+import hashlib
+import hmac
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from antre_contracts import Catalog, load_catalog
+from antre_contracts.catalog import Counter, Kiosk, Officer
+from fastapi import Request
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+from redis.asyncio import Redis
+
+from ticketing.api.problems import Problem
+from ticketing.config import Settings
+
+log = logging.getLogger(__name__)
+
+STRONG_TOKEN_CHARS = 22
+"""128 random bits in URL-safe base64 (secrets.token_urlsafe(16)); `python -m ticketing.tokens`
+makes tokens of 32 bytes (43 characters)."""
+
+_BEARER = {"WWW-Authenticate": 'Bearer realm="antre"'}
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues a ticket: a kiosk (its id), or the public channel."""
+
+    channel: str
+    kiosk: Kiosk | None
+
+    @property
+    def public(self) -> bool:
+        return self.kiosk is None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+DEMO_TOKENS = [
+    "demo-koordinator",
+    *(f"demo-loket-{i:02d}" for i in range(1, 100)),
+    *(f"demo-kiosk-{i:02d}" for i in range(1, 100)),
+]
+"""The shipped demo catalog's tokens and their kin (written in its comments and the README)."""
+
+
+def refuse_demo_tokens(catalog: Catalog, shipped: Path) -> None:
+    """Production start: refuse a catalog holding any token of the shipped demo catalog."""
+    demo = {token_hash(t) for t in DEMO_TOKENS}
+    if shipped.exists():
+        shipped_catalog = load_catalog(shipped)
+        demo |= {o.token_sha256 for o in shipped_catalog.officers}
+        demo |= {k.token_sha256 for k in shipped_catalog.kiosks}
+    found = [o.id for o in catalog.officers if o.token_sha256 in demo]
+    found += [k.id for k in catalog.kiosks if k.token_sha256 in demo]
+    if found:
+        raise SystemExit(
+            f"refusing to start in production: demo tokens in the catalog ({', '.join(found)});"
+            " make new ones with: python -m ticketing.tokens"
+        )
+
+
+def _limits(spec: str) -> list[RateLimitItem]:
+    return parse_many(spec)
+
+
+class Access:
+    """Checks tokens and limits; one per app, over the app's Redis pool."""
+
+    def __init__(self, catalog: Catalog, settings: Settings, redis: Redis, site: str) -> None:
+        self.officers = {o.token_sha256: o for o in catalog.officers}
+        self.kiosks = {k.token_sha256: k for k in catalog.kiosks}
+        self.production = settings.environment == "production"
+        self._key = settings.secret_key.strip().encode()
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # passed to Redis()
+            key_prefix=f"{{{site}}}:lim",
+        )
+        self._moving = MovingWindowRateLimiter(storage)  # exact: failed sign-ins
+        self._sliding = SlidingWindowCounterRateLimiter(storage)  # cheap: issue rates
+        self.kiosk_rate = _limits(settings.kiosk_rate)
+        self.public_per_address = _limits(settings.public_rate_per_address)
+        self.public_site = _limits(settings.public_rate_site)
+        self.lookup_misses = _limits(settings.ticket_lookup_misses_per_address)
+        self.failures_per_address = _limits(settings.signin_failures_per_address)
+        self.failures_per_counter = _limits(settings.signin_failures_per_counter)
+
+    def address(self, request: Request) -> str:
+        """The client's address as a key: an HMAC, so Redis never holds it in clear."""
+        host = request.client.host if request.client else "-"
+        return hmac.new(self._key, host.encode(), hashlib.sha256).hexdigest()[:24]
+
+    # Officers
+
+    async def officer(self, request: Request, counter: Counter) -> Officer:
+        """The officer behind the request's bearer token, if assigned to this counter. While
+        an address or a counter has too many failed sign-ins, every try is refused (429) before
+        its token is looked at: a guess answered apart from the others would still be tested."""
+        token = _bearer(request)
+        address = self.address(request)
+        await self._throttled(address, counter.id)
+        officer = self.officers.get(token_hash(token))
+        if officer is None:
+            await self._failed(address, counter.id)
+            raise Problem("invalid_token", headers=_BEARER)
+        self._strong(token, f"officer {officer.id}")
+        if counter.id not in officer.counters:
+            raise Problem("officer_not_allowed", officer_id=officer.id, counter_name=counter.name)
+        return officer
+
+    async def _throttled(self, address: str, counter_id: str) -> None:
+        checks = [(item, "signin-addr", address) for item in self.failures_per_address]
+        checks += [(item, "signin-counter", counter_id) for item in self.failures_per_counter]
+        for item, kind, who in checks:
+            if not await self._moving.test(item, kind, who):
+                retry = await self._retry_after(self._moving, item, kind, who)
+                raise Problem("too_many_attempts", {"Retry-After": retry}, retry_after=retry)
+
+    async def _failed(self, address: str, counter_id: str | None) -> None:
+        for item in self.failures_per_address:
+            await self._moving.hit(item, "signin-addr", address)
+        if counter_id is not None:
+            for item in self.failures_per_counter:
+                await self._moving.hit(item, "signin-counter", counter_id)
+
+    def _strong(self, token: str, who: str) -> None:
+        """Production refuses a token under 128 bits. Only hashes are in the catalog, so its
+        length is first seen here, at sign-in."""
+        if self.production and len(token) < STRONG_TOKEN_CHARS:
+            log.warning("%s signed in with a token under 128 bits: refused", who)
+            raise Problem("weak_token", headers=_BEARER)
+
+    # Tickets
+
+    async def issuer(self, request: Request, channel: str | None) -> Issuer:
+        """A kiosk (by its token, within its rate) or the public channel (within the per
+        address and site-wide public limits); refusals are 401 or 429 problems."""
+        if request.headers.get("authorization"):
+            token = _bearer(request)
+            address = self.address(request)
+            await self._throttled(address, "-")
+            kiosk = self.kiosks.get(token_hash(token))
+            if kiosk is None:
+                await self._failed(address, None)
+                raise Problem("invalid_kiosk_token", headers=_BEARER)
+            self._strong(token, f"kiosk {kiosk.id}")
+            await self._within(self._sliding, self.kiosk_rate, "kiosk", kiosk.id)
+            return Issuer("kiosk", kiosk)
+        if channel == "kiosk":
+            raise Problem("kiosk_token_required", headers=_BEARER)
+        await self._within(self._sliding, self.public_per_address, "pub", self.address(request))
+        await self._within(self._sliding, self.public_site, "pub-site", "all")
+        return Issuer(channel or "web", None)
+
+    async def lookup_allowed(self, request: Request) -> None:
+        """A status lookup, refused (429) while its address has missed too many tickets."""
+        address = self.address(request)
+        for item in self.lookup_misses:
+            if not await self._sliding.test(item, "miss", address):
+                retry = await self._retry_after(self._sliding, item, "miss", address)
+                raise Problem("rate_limited", {"Retry-After": retry}, retry_after=retry)
+
+    async def lookup_missed(self, request: Request) -> None:
+        for item in self.lookup_misses:
+            await self._sliding.hit(item, "miss", self.address(request))
+
+    async def _within(
+        self,
+        limiter: MovingWindowRateLimiter | SlidingWindowCounterRateLimiter,
+        items: list[RateLimitItem],
+        *who: str,
+    ) -> None:
+        for item in items:
+            if not await limiter.hit(item, *who):
+                retry = await self._retry_after(limiter, item, *who)
+                raise Problem("rate_limited", {"Retry-After": retry}, retry_after=retry)
+
+    @staticmethod
+    async def _retry_after(
+        limiter: MovingWindowRateLimiter | SlidingWindowCounterRateLimiter,
+        item: RateLimitItem,
+        *who: str,
+    ) -> str:
+        stats = await limiter.get_window_stats(item, *who)
+        return str(max(1, math.ceil(stats.reset_time - time.time())))
+
+
+def _bearer(request: Request) -> str:
+    """The token of an `Authorization: Bearer` header (401 without one)."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem("missing_token", headers=_BEARER)
+    return token.strip()
