@@ -43,6 +43,7 @@ from tests.support.processes import ServiceProcess  # noqa: E402
 KAFKA = "127.0.0.1:9092"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 BOSS = {"Authorization": "Bearer demo-koordinator"}
+KIOSK = {"Authorization": "Bearer demo-kiosk-01"}
 
 
 # ---- SSE clients (own processes, so the driver's CPU does not delay them) -------------------
@@ -179,7 +180,7 @@ async def issue_tickets(http: httpx.AsyncClient, services: list[str]) -> None:
     async def one(service_id: str) -> None:
         async with sem:
             body = {"service_id": service_id, "priority": "regular", "channel": "kiosk"}
-            response = await http.post("/api/v1/tickets", json=body)
+            response = await http.post("/api/v1/tickets", json=body, headers=KIOSK)
             response.raise_for_status()
 
     await asyncio.gather(*(one(s) for s in services))
@@ -255,7 +256,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     ticketing = ServiceProcess("ticketing", args.port_base + 1, {
         "TICKETING_KAFKA_BOOTSTRAP": KAFKA, "TICKETING_REDIS_URL": REDIS, "TICKETING_TOPIC": topic,
         "TICKETING_SITE_ID": site, "TICKETING_ENFORCE_HOURS": "false",
-        "TICKETING_PORT": str(args.port_base + 1), "TICKETING_ISSUE_RATE_PER_MINUTE": "10000000",
+        "TICKETING_PORT": str(args.port_base + 1), "TICKETING_KIOSK_RATE": "10000000/minute",
     })  # fmt: skip
     display = ServiceProcess("display", args.port_base + 2, {
         "DISPLAY_KAFKA_BOOTSTRAP": KAFKA, "DISPLAY_REDIS_URL": REDIS, "DISPLAY_TOPIC": topic,

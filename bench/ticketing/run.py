@@ -48,6 +48,7 @@ from tests.support.processes import ServiceProcess  # noqa: E402
 KAFKA, REDIS = "127.0.0.1:9092", "redis://127.0.0.1:6379/0"
 CATALOG = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
 TOKEN = "demo-koordinator"
+KIOSK = {"Authorization": "Bearer demo-kiosk-01"}
 PORT = 18011
 
 
@@ -104,7 +105,7 @@ async def issue_load(
         nonlocal issued
         while time.perf_counter() < end:
             body = {"service_id": rng.choice(services), "priority": "regular"}
-            status, text = await conn.request("POST", "/api/v1/tickets", body)
+            status, text = await conn.request("POST", "/api/v1/tickets", body, KIOSK)
             if status != 201:
                 raise RuntimeError(f"issue refused: {status} {text[:200]!r}")
             issued += 1
@@ -160,7 +161,7 @@ async def call_next_bursts(counters: int, rounds: int) -> list[float]:
     for i in range(1, counters + 1):  # enough waiting for every round of every counter
         for _ in range(rounds):
             body = {"service_id": services[i % len(services)]}
-            status, text = await kiosk.request("POST", "/api/v1/tickets", body)
+            status, text = await kiosk.request("POST", "/api/v1/tickets", body, KIOSK)
             assert status == 201, text
     await kiosk.close()
     conns = [await Conn("127.0.0.1", PORT).open() for _ in range(counters)]
@@ -244,7 +245,7 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
         "TICKETING_PORT": str(PORT),
         "TICKETING_CATALOG_PATH": str(catalog),
         "TICKETING_ENFORCE_HOURS": "false",
-        "TICKETING_ISSUE_RATE_PER_MINUTE": "100000000",
+        "TICKETING_KIOSK_RATE": "100000000/minute",
     }
     redis = aioredis.Redis.from_url(REDIS)
     outbox = f"{{{site}}}:tk:outbox"

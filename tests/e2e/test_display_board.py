@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
 
+from tests.support.demo import DEMO_CREDENTIALS
 from tests.support.processes import REPO, ServiceProcess, free_port
 from tests.support.redis import PrivateRedis
 
@@ -58,7 +59,9 @@ async def stack(
 
 
 async def counter_action(ticketing: ServiceProcess, action: str, **body: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=ticketing.url, timeout=10) as http:
+    async with httpx.AsyncClient(
+        base_url=ticketing.url, timeout=10, event_hooks=DEMO_CREDENTIALS
+    ) as http:
         url = f"/api/v1/counters/loket-3/{action}"
         response = await http.post(url, headers=OFFICER, json=body or None)
     assert response.status_code == 200, response.text
@@ -67,7 +70,9 @@ async def counter_action(ticketing: ServiceProcess, action: str, **body: Any) ->
 
 
 async def issue(ticketing: ServiceProcess, service_id: str) -> str:
-    async with httpx.AsyncClient(base_url=ticketing.url, timeout=10) as http:
+    async with httpx.AsyncClient(
+        base_url=ticketing.url, timeout=10, event_hooks=DEMO_CREDENTIALS
+    ) as http:
         body = {"service_id": service_id, "priority": "regular", "channel": "kiosk"}
         response = await http.post("/api/v1/tickets", json=body)
     assert response.status_code == 201, response.text

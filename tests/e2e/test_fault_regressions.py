@@ -13,6 +13,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from tests.support.demo import DEMO_CREDENTIALS
 from tests.support.processes import hall_services
 from tests.support.redis import PrivateRedis
 
@@ -43,12 +44,12 @@ async def test_a_killed_ticketing_is_taken_over_within_seconds(
     second = hall_services(topic, topic, site_id)["ticketing"]  # the same site, another port
     try:
         first.start()
-        async with httpx.AsyncClient(base_url=first.url) as http:
+        async with httpx.AsyncClient(base_url=first.url, event_hooks=DEMO_CREDENTIALS) as http:
             r = await http.post("/api/v1/tickets", json={"service_id": "ktp-el"})
         await next_event(kafka_bootstrap, topic, r.json()["ticket_id"], 20)
         first.kill()
         second.start()
-        async with httpx.AsyncClient(base_url=second.url) as http:
+        async with httpx.AsyncClient(base_url=second.url, event_hooks=DEMO_CREDENTIALS) as http:
             r = await http.post("/api/v1/tickets", json={"service_id": "ktp-el"})
         took = await next_event(kafka_bootstrap, topic, r.json()["ticket_id"], 30)
         print(f"issued on the successor -> in Kafka: {took:.2f} s")
@@ -130,7 +131,7 @@ async def test_redis_killed_under_load_answers_503_problems_and_comes_back_whole
             ("display", "GET", "/api/v1/board", {}),
             ("notifier", "GET", dlr, {}),
         ]
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with httpx.AsyncClient(timeout=10, event_hooks=DEMO_CREDENTIALS) as http:
             loads = [
                 asyncio.create_task(load(http, name, method, procs[name].url + path, **kw))
                 for name, method, path, kw in requests

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
+from tests.support.demo import DEMO_CREDENTIALS
 from tests.support.processes import REPO, ServiceProcess, free_port
 from tests.support.redis import PrivateRedis
 
@@ -97,7 +98,9 @@ async def shot(page: Page, name: str, **opts: Any) -> None:
 
 
 async def api_get(service: ServiceProcess, path: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=service.url, timeout=10) as http:
+    async with httpx.AsyncClient(
+        base_url=service.url, timeout=10, event_hooks=DEMO_CREDENTIALS
+    ) as http:
         response = await http.get(path)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -105,7 +108,9 @@ async def api_get(service: ServiceProcess, path: str) -> dict[str, Any]:
 
 
 async def api_issue(service: ServiceProcess, service_id: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=service.url, timeout=10) as http:
+    async with httpx.AsyncClient(
+        base_url=service.url, timeout=10, event_hooks=DEMO_CREDENTIALS
+    ) as http:
         body = {"service_id": service_id, "priority": "regular", "channel": "api"}
         response = await http.post("/api/v1/tickets", json=body)
     assert response.status_code == 201, response.text
@@ -142,7 +147,9 @@ async def test_visitor_takes_a_ticket_at_the_kiosk_and_an_officer_serves_it(
     await shot(console, "console-refused")
 
     # The visitor: Disdukcapil → KTP-el → lansia → phone on the keypad → ticket (double tap).
-    kiosk = await open_page(browser, f"{base}/kiosk", KIOSK, has_touch=True)
+    kiosk = await open_page(
+        browser, f"{base}/kiosk#kiosk-token=demo-kiosk-01", KIOSK, has_touch=True
+    )
     await expect(kiosk.locator("[data-agency=disdukcapil]")).to_be_visible()
     await shot(kiosk, "kiosk-agencies")
     await kiosk.locator("[data-agency=disdukcapil]").click()
@@ -311,7 +318,9 @@ async def test_kiosk_shows_unavailable_services_and_goes_back_to_the_start_by_it
     await exhausted.click(force=True)  # a refused tile does nothing
     await expect(kiosk.locator("#step-service")).to_be_visible()
     assert await kiosk.locator("#step-priority").is_hidden()
-    kiosk = await open_page(browser, f"{ticketing.url}/kiosk?idle=2", KIOSK, has_touch=True)
+    kiosk = await open_page(
+        browser, f"{ticketing.url}/kiosk?idle=2#kiosk-token=demo-kiosk-01", KIOSK, has_touch=True
+    )
     await kiosk.locator("[data-agency=samsat]").click()
     await expect(kiosk.locator("#step-service")).to_be_visible()
     await expect(kiosk.locator("#step-agency")).to_be_visible(timeout=LIVE)
@@ -338,7 +347,9 @@ async def test_kiosk_and_console_ride_out_a_redis_restart_by_themselves(
         await expect(console.locator("#officer")).to_contain_text("Rahmawati")
         await console.keyboard.press("b")
         await expect(console.locator("#state")).to_have_text("Buka", timeout=LIVE)
-        kiosk = await open_page(browser, f"{service.url}/kiosk", KIOSK, has_touch=True)
+        kiosk = await open_page(
+            browser, f"{service.url}/kiosk#kiosk-token=demo-kiosk-01", KIOSK, has_touch=True
+        )
         await kiosk.locator("[data-agency=disdukcapil]").click()
         await kiosk.locator("[data-service=ktp-el]").click()
         await kiosk.locator("[data-priority=regular]").click()

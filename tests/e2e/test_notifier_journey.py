@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.integration.notifier.helpers import Fakesmsc, notifier_env, unique_phone
+from tests.support.demo import DEMO_CREDENTIALS
 from tests.support.processes import ServiceProcess, free_port
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +28,7 @@ async def test_ticket_issued_moved_to_third_and_called_gets_exactly_three_sms_in
     notifier = ServiceProcess("notifier", nport, notifier_env(topic, dlq, NOTIFIER_PORT=str(nport)))
     sms, phone = Fakesmsc(), unique_phone()
     with ticketing, notifier:
-        api = httpx.AsyncClient(base_url=ticketing.url, timeout=10)
+        api = httpx.AsyncClient(base_url=ticketing.url, timeout=10, event_hooks=DEMO_CREDENTIALS)
 
         async def issue(phone: str | None = None) -> dict[str, object]:
             body = {"service_id": "ktp-el", "priority": "regular", "channel": "kiosk"}

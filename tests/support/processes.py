@@ -100,12 +100,15 @@ def hall_services(
 ) -> dict[str, ServiceProcess]:
     """The three services, not started yet, on one topic, dead-letter topic and site, with
     consumer groups of their own (`display-<site>`, `notifier-<site>`) and the notifier sending
-    through Kannel. The kiosk limit per address is lifted: every test visitor shares one.
+    through Kannel. The kiosk and public limits are lifted: every test visitor shares one address.
     `extra`: more environment by service; `ports`: fixed ports (default: free ones)."""
     env = {
         "ticketing": {
             "TICKETING_TOPIC": topic, "TICKETING_SITE_ID": site,
-            "TICKETING_ENFORCE_HOURS": "false", "TICKETING_ISSUE_RATE_PER_MINUTE": "100000",
+            "TICKETING_ENFORCE_HOURS": "false", "TICKETING_KIOSK_RATE": "100000/minute",
+            # Every test visitor shares 127.0.0.1, the public channel's limits are lifted too.
+            "TICKETING_PUBLIC_RATE_PER_ADDRESS": "100000/minute",
+            "TICKETING_PUBLIC_RATE_SITE": "100000/minute",
         },
         "display": {
             "DISPLAY_TOPIC": topic, "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_SITE_ID": site,

@@ -32,6 +32,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--transfer", type=float, default=Options.transfer, help="share of visitors")
     p.add_argument("--phone-share", type=float, default=Options.phone_share)
     p.add_argument("--token", default=None, help="one officer token for all counters")
+    p.add_argument("--kiosk-token", default="demo-kiosk-01", help="the kiosks' device token")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     return p.parse_args(argv)
 
@@ -45,7 +46,9 @@ async def simulate(args: argparse.Namespace, event_hooks: EventHooks | None = No
     )  # fmt: skip
     plan = plan_day(catalog, options)
     async with httpx.AsyncClient(base_url=args.url, timeout=30, event_hooks=event_hooks) as api:
-        day = Day(api, catalog, plan, SimClock(args.speed), token=args.token)
+        day = Day(
+            api, catalog, plan, SimClock(args.speed), token=args.token, kiosk_token=args.kiosk_token
+        )
         progress = None if args.quiet else asyncio.create_task(report(day, args.opens))
         try:
             return await day.run()

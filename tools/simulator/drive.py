@@ -90,6 +90,8 @@ class Day:
     clock: SimClock
     token: str | None = None
     """One token for every counter (e.g. demo-koordinator); default: each counter's own."""
+    kiosk_token: str = "demo-kiosk-01"
+    """The hall kiosk's device token; web visitors come through the public channel."""
     tally: Tally = field(default_factory=Tally)
     patience_s: float = 120.0
     """How long a request is tried again while ticketing is down or answers 503."""
@@ -143,12 +145,20 @@ class Day:
         if a.phone:
             body["phone"] = a.phone
         headers = {"Idempotency-Key": uuid.uuid4().hex}
+        if a.channel == "kiosk":
+            headers["Authorization"] = f"Bearer {self.kiosk_token}"
         r = await self.request("POST", "/api/v1/tickets", body, headers)
+        if r.status_code == 409 and r.json().get("type", "").endswith("/public_quota_exhausted"):
+            # The web share is gone: the visitor comes to the hall and takes one at a kiosk.
+            body["channel"] = "kiosk"
+            headers = {"Idempotency-Key": uuid.uuid4().hex}
+            headers["Authorization"] = f"Bearer {self.kiosk_token}"
+            r = await self.request("POST", "/api/v1/tickets", body, headers)
         if r.status_code == 409 and r.json().get("type", "").endswith("/quota_exhausted"):
             self.tally.turned_away[a.service_id] += 1  # a full day: the visitor goes home
         elif r.status_code == 201:
             ticket_id = r.json()["ticket_id"]
-            self.tally.issued[(a.service_id, a.priority, a.channel)] += 1
+            self.tally.issued[(a.service_id, a.priority, body["channel"])] += 1
             self.tally.accepted.append(("issue", ticket_id))
             self.tally.with_phone += a.phone is not None
             if a.phone:
@@ -166,7 +176,7 @@ class Day:
         await self.clock.until(self.plan.open_at_s[counter.id])
         await act("open")
         if (
-            (await self.request("GET", f"/api/v1/counters/{counter.id}"))
+            (await self.request("GET", f"/api/v1/counters/{counter.id}", headers=act.headers))
             .json()
             .get("current_ticket")
         ):

@@ -70,9 +70,10 @@ def write_catalog(path: Path, quota: int | None = None, last_ticket: str | None 
 async def _as_kiosk(request: httpx.Request) -> None:
     """Tickets are issued by the test kiosk unless a test says who issues them (a header of
     its own, or `X-Test-Public: 1` for the public channel)."""
-    if request.method == "POST" and request.url.path == "/api/v1/tickets":
-        if request.headers.pop("x-test-public", None) is None:
-            request.headers.setdefault("Authorization", f"Bearer {KIOSK}")
+    if request.method != "POST" or request.url.path != "/api/v1/tickets":
+        return
+    if request.headers.pop("x-test-public", None) is None:
+        request.headers.setdefault("Authorization", f"Bearer {KIOSK}")
 
 
 AS_KIOSK: dict[str, list[Any]] = {"request": [_as_kiosk]}

@@ -96,16 +96,16 @@
   }
 
   async function refresh() {
-    const [c, ...queues] = await Promise.all([
-      api(base), ...counter.services.map((s) => api(`/api/v1/queues/${encodeURIComponent(s)}`)),
+    const [c, queues] = await Promise.all([
+      api(base, { token }), api(`${base}/queues`, { token }),
     ]);
     if (!token) return true; // signed out while the answers were on their way
     if (c.status === 401) { signedOut(c.data.detail); return true; }
-    const ok = c.ok && queues.every((q) => q.ok);
+    const ok = c.ok && queues.ok;
     $("offline").classList.toggle("on", !ok);
     $("offline").textContent = ok ? "" : t("offline");
     if (!ok) return false;
-    view = { counter: c.data, queues: queues.map((q) => q.data) };
+    view = { counter: c.data, queues: queues.data };
     render();
     return true;
   }

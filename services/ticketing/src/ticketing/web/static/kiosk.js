@@ -9,6 +9,16 @@
   const STEPS = ["agency", "service", "priority", "phone", "ticket"];
   const PRIORITIES = ["regular", "lansia", "disabilitas", "ibu_hamil"];
   const MAX_DIGITS = 15;
+  // A kiosk device is set up once by opening /kiosk#kiosk-token=<its token>: the token is kept in
+  // this browser and leaves the address bar. Without one the page is the public channel (a
+  // visitor's phone), with its lower limits and its share of the quota.
+  const TOKEN_KEY = "antre.kiosk.token";
+  const given = new URLSearchParams(location.hash.slice(1)).get("kiosk-token");
+  if (given) {
+    localStorage.setItem(TOKEN_KEY, given);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  const kioskToken = localStorage.getItem(TOKEN_KEY);
 
   let catalog = null;
   const pick = { agency: null, service: null, priority: "regular", phone: "", key: null };
@@ -161,12 +171,12 @@
     busy = true;
     for (const id of ["take", "skip"]) $(id).disabled = true;
     $("take").textContent = t("taking");
-    const body = { service_id: pick.service.id, priority: pick.priority, channel: "kiosk",
+    const body = { service_id: pick.service.id, priority: pick.priority, channel: kioskToken ? "kiosk" : "web",
       phone: withPhone && pick.phone ? pick.phone : null };
     if (!withPhone) body.phone = null;
     // The same key on every try: a ticket whose answer was lost comes back, never a second one.
     const res = await api("/api/v1/tickets", {
-      method: "POST", body, idempotencyKey: pick.key + (body.phone ? "" : ":np"),
+      method: "POST", body, token: kioskToken, idempotencyKey: pick.key + (body.phone ? "" : ":np"),
       retry: { onWait: (msg) => { $("phone-error").textContent = msg; armIdle(); } },
     });
     busy = false;
