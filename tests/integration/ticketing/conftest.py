@@ -120,6 +120,7 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
         last_ticket: str | None = None,
         enforce_hours: bool = False,
         redis_url: str = redis_url,
+        **settings_: Any,
     ) -> AsyncIterator[Ticketing]:
         topic = await new_topic()
         settings = Settings(
@@ -130,6 +131,7 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
             catalog_path=write_catalog(tmp_path / "catalog.toml", quota, last_ticket),
             enforce_hours=enforce_hours,
             kiosk_rate="100000/minute",  # the tests' kiosk issues as fast as they ask
+            **settings_,
         )
         clock = FixedClock(at or datetime(2026, 11, 30, 2, 0, tzinfo=UTC))  # Monday 10.00 WITA
         app = create_app(settings, clock)
