@@ -20,7 +20,7 @@ up: infra ## Start the whole local system in the background and print its URLs (
 	@if [ -n "$(SIM)" ]; then nohup $(UV) run --frozen python -m tools.simulator --speed $(SIM) >var/log/simulator.log 2>&1 & echo "  Simulator (speed $(SIM)) -> var/log/simulator.log"; fi
 	@echo
 	@echo "Antre is running:"
-	@echo "  Kiosk             http://127.0.0.1:8001/kiosk"
+	@echo "  Kiosk             http://127.0.0.1:8001/kiosk#kiosk-token=demo-kiosk-01   (no token: the public channel)"
 	@echo "  Counter console   http://127.0.0.1:8001/counter/loket-1   (token demo-loket-01)"
 	@echo "  Ticketing API     http://127.0.0.1:8001/docs"
 	@echo "  Hall board        http://127.0.0.1:8002/board"

@@ -69,6 +69,9 @@ def test_dashboards_match_their_description_and_use_the_provisioned_datasource()
 def test_compose_file_is_valid() -> None:
     done = run("docker-compose", "-f", "docker-compose.yml", "config", "-q")
     assert done.returncode == 0, done.stderr
+    dev = ("-f", "docker-compose.yml", "-f", "docker-compose.dev.yml")
+    done = run("docker-compose", *dev, "config", "-q")
+    assert done.returncode == 0, done.stderr
     services = run("docker-compose", "config", "--services").stdout.split()
     assert set(services) >= {"kafka", "kafka-topics", "redis", "ticketing", "display", "notifier",
                              "prometheus", "grafana"}  # fmt: skip
