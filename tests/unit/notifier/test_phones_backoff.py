@@ -1,8 +1,8 @@
-"""Phone normalisation and retry backoff."""
+"""Phone normalisation, masking numbers in outside text, and retry backoff."""
 
 import pytest
 from notifier.backoff import retry_delay
-from notifier.phones import InvalidPhone, normalise, number_key
+from notifier.phones import InvalidPhone, normalise, number_key, redact
 
 
 @pytest.mark.parametrize("raw", ["0812-3456-7890", "+62 812 3456 7890", "6281234567890"])
@@ -21,6 +21,20 @@ def test_number_key_hides_the_number_and_is_stable() -> None:
     k = number_key("+6281234567890", b"secret")
     assert k == number_key("+6281234567890", b"secret") != number_key("+6281234567891", b"secret")
     assert "812" not in k or len(k) == 32
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("Failed receivers: +6281234567890", "Failed receivers: +62812*****890"),
+        ("to 0812-3456-7890 refused", "to +62812*****890 refused"),
+        ("invalid 62 812 3456 7890.", "invalid +62812*****890."),
+        ("Kannel answered 503: Queue full", "Kannel answered 503: Queue full"),
+        ("account 12345678 blocked", "account ******** blocked"),
+    ],
+)
+def test_a_gateways_words_lose_every_number_in_them(text: str, redacted: str) -> None:
+    assert redact(text) == redacted
 
 
 def test_backoff_grows_exponentially_within_jitter_and_is_capped() -> None:

@@ -2,8 +2,14 @@
 
 import hashlib
 import hmac
+import re
 
 import phonenumbers
+from antre_contracts.phone import mask
+
+# Seven digits or more, maybe after a '+', maybe grouped by spaces, dots or dashes: anything
+# that could be a phone number however a gateway writes it.
+_NUMBER_LIKE = re.compile(r"\+?\d(?:[ .\-]?\d){6,}")
 
 
 class InvalidPhone(ValueError):
@@ -30,3 +36,18 @@ def normalise(raw: str, region: str = "ID") -> str:
 def number_key(e164: str, secret: bytes) -> str:
     """HMAC of the number: lets Redis rate-limit a number without ever holding it."""
     return hmac.new(secret, e164.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def redact(text: str) -> str:
+    """Text from outside (a gateway's answer) with every number-like run masked: '... to
+    0812-3456-7890 failed' -> '... to +62812*****890 failed'; a run that is no mobile number
+    becomes stars."""
+    return _NUMBER_LIKE.sub(lambda m: _masked(m.group()), text)
+
+
+def _masked(run: str) -> str:
+    digits = re.sub(r"[ .\-]", "", run)
+    try:
+        return mask(normalise(digits))
+    except InvalidPhone:
+        return "*" * len(digits)

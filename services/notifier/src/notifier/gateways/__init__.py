@@ -5,12 +5,16 @@ from collections.abc import Awaitable
 from typing import Protocol
 
 from notifier.config import Settings
+from notifier.phones import redact
 
 
 class GatewayError(Exception):
-    """The gateway did not accept the SMS. `retryable` = may succeed later (down, 5xx, timeout)."""
+    """The gateway did not accept the SMS. `retryable` = may succeed later (down, 5xx, timeout).
+    The reason goes to logs, Redis and dead letters: a number a gateway echoes in its answer
+    is masked here, for every gateway."""
 
     def __init__(self, reason: str, retryable: bool = True, written: bool = False) -> None:
+        reason = redact(reason)
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
