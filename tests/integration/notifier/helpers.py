@@ -3,6 +3,7 @@
 import asyncio
 import random
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,13 @@ from typing import Any
 import httpx
 import orjson
 from antre_contracts.phone import DEV_PHONE_KEY, PhoneCipher
+from notifier.dlr import DlrSigner
+from notifier.handlers import plan_json
+from notifier.limits import Limits
+from notifier.notices import Kind, Notice, Plan
+from notifier.phones import number_key
+from notifier.refusals import DEV_DLR_SECRET
+from notifier.store import NotifierStore
 
 REPO = Path(__file__).resolve().parents[3]
 FAKESMSC_LOG = REPO / "var" / "log" / "fakesmsc.log"
@@ -118,6 +126,33 @@ class Events:
         }  # fmt: skip
         return self._env("antre.ticket.called", tid, data)
 
+    def completed(self, number: str, counter: int = 1) -> bytes:
+        """The ticket served (a survey SMS follows, if the site has a survey)."""
+        tid = f"{self.site}-{number}"
+        self.counter_seq += 1
+        data = {
+            "ticket_id": tid, "number": number, "service_id": self.service,
+            "counter_id": f"loket-{counter}", "officer_id": "o1", "outcome": "served",
+            "completed_at": (self.at or datetime.now(UTC)).isoformat(), "service_time_s": 300,
+            "counter_seq": self.counter_seq, "waiting_count": 0,
+        }  # fmt: skip
+        return self._env("antre.ticket.completed", tid, data)
+
+
+Row = tuple[str, str, int, int, bytes]
+
+
+def notice_row(
+    site: str, seq: int, ticket: str, phone: str, kind: Kind = "issued", age_s: float = 0
+) -> Row:
+    """One applied event for NotifierStore.apply_many: one `kind` notice of `ticket` to `phone`
+    (event time `age_s` ago), in the queue `<site>:ktp-el` at sequence `seq`."""
+    fields: dict[str, str | int] = {"number": "A-001", "people_ahead": 1, "eta": "10.00 WITA"}
+    at_ms = int((time.time() - age_s) * 1000)
+    notice = Notice(ticket, kind, "ktp-el", fields, "event", at_ms)
+    phone_ref = {"phone": CIPHER.encrypt(phone), "phone_key": number_key(phone, b"test")}
+    return (site, f"{site}:ktp-el", 1, seq, plan_json(Plan(notices=[notice]), phone_ref))
+
 
 def notifier_env(topic: str, dlq: str, **extra: str) -> dict[str, str]:
     """Environment for a notifier process on the test's own topics, sending through Kannel."""
@@ -176,3 +211,36 @@ async def produce(bootstrap: str, topic: str, key: str, *values: bytes) -> None:
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+
+
+async def in_doubt(redis_url: str, group: str, site: str, ticket: str, phone: str) -> str:
+    """An 'issued' notice of `ticket` to `phone`, claimed and never finished, as a notifier
+    leaves it when it dies mid-send; in doubt for the notifier of `group` a second later.
+    Returns the notice id."""
+    import redis.asyncio as aioredis
+
+    redis = aioredis.Redis.from_url(redis_url)
+    try:
+        # Recorded under another group: the notifier must not claim it before we do.
+        store = NotifierStore(redis, group="nobody")
+        await store.apply_many([notice_row(site, 1, ticket, phone)], 3600, _now_ms())
+        limits = Limits(100, 600_000, 100, 100, {})
+        [claimed], _, _, _ = await store.claim(site, "day", _now_ms(), 1, 1000, limits, 3600)
+        await redis.sadd(f"notifier:sites:{group}", site)
+        return claimed.id
+    finally:
+        await redis.aclose()
+
+
+def delivery_report(
+    url: str, site: str, notice_id: str, status: int, secret: str | None = DEV_DLR_SECRET
+) -> httpx.Response:
+    """Kannel's call to the dlr-url of a notice; `secret` None: with no signature at all."""
+    params = {"site": site.encode().hex(), "notice": notice_id.encode().hex()}
+    if secret is not None:
+        params["sig"] = DlrSigner(secret).sign(site, notice_id)
+    return httpx.get(f"{url}/api/v1/kannel/dlr", params={**params, "status": str(status)})
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

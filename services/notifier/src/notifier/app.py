@@ -24,6 +24,7 @@ from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import CollectorRegistry
 
 from notifier.config import Settings
+from notifier.dlr import DlrSigner
 from notifier.gateways import build_gateway
 from notifier.handlers import Deps, build_router, dead_letter_headers
 from notifier.metrics import Metrics
@@ -83,8 +84,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         router, subscriber = build_router(deps, broker.context, committer, tasks.part("recording"))
         broker.include_router(router)
         spec = AsyncAPI(broker, title="Antre notifier", version="0.1.0")
+        dlr = DlrSigner(s.dlr_secret) if s.in_doubt == "dlr" else None
         app.state.__dict__.update(
             registry=registry, redis=redis, broker=broker, store=store, tasks=tasks,
+            metrics=metrics, dlr=dlr,
             asyncapi=lambda: spec.to_specification().to_jsonable(),
             asyncapi_html=lambda: get_asyncapi_html(spec.to_specification()),
         )  # fmt: skip

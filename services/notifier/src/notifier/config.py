@@ -7,6 +7,15 @@ from antre_contracts.topics import DEAD_LETTERS, QUEUE_EVENTS
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notifier.dlr import dlr_secrets
+from notifier.refusals import (
+    DEV_DLR_SECRET,
+    DEV_KANNEL_PASSWORD,
+    DEV_NUMBER_HASH_KEY,
+    refuse_dev_password,
+    refuse_weak_secrets,
+)
+
 Provider = Literal["kannel", "http", "log"]
 
 
@@ -39,6 +48,12 @@ class Settings(BaseSettings):
         default=DEV_PHONE_KEY,
         description="Fernet key(s), newest first: NEW,OLD while rotating (the first encrypts)",
     )
+    number_hash_key: str = Field(
+        default=DEV_NUMBER_HASH_KEY,
+        description="Secret of the HMAC that stands for a phone number in Redis (rate window,"
+        " daily cap). Its own secret, not derived from NOTIFIER_PHONE_KEY: rotating the Fernet"
+        " keys must not reset every number's counts. The same on every replica",
+    )
     phone_region: str = "ID"
 
     # What to send
@@ -53,13 +68,34 @@ class Settings(BaseSettings):
         description="Older 'issued' notices are dropped: a new consumer group reading the topic"
         " from the start, or an hour-long gateway outage, must not text yesterday's tickets",
     )
+    survey_max_age_s: float = Field(
+        default=3600,
+        description="Older 'survey' notices are dropped: a new consumer group reading the topic"
+        " from the start must not text every visitor served within Kafka's retention",
+    )
     ticket_ttl_s: int = Field(default=2 * 86400, description="How long ticket info/once-keys live")
+
+    # The SMS bill ceiling, per site and the site's local day (README, "Limits")
+    sms_per_number_per_day: int = Field(
+        default=12,
+        ge=1,
+        description="SMS a day to one number; more are skipped. A visit is at most 4 (issued,"
+        " near turn, called, survey), 6 with a transfer: 12 is two such visits or a family's"
+        " tickets on one phone, and stops anyone texting a victim through the kiosk",
+    )
+    sms_daily_budget: int = Field(
+        default=8000,
+        ge=1,
+        description="SMS a day for a whole site; more are skipped. ~1,500 visitors x 4 SMS if"
+        " every one gave a number, plus transfers: ~6,300 on a full day; 8,000 leaves a quarter"
+        " more and caps the bill of a flood at a known amount",
+    )
 
     # How to send
     provider: Provider = "log"
     kannel_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
     kannel_username: str = "antre"
-    kannel_password: str = "antre-dev"
+    kannel_password: str = DEV_KANNEL_PASSWORD
     kannel_sender: str = "ANTRE"
     # Kannel 1.4.5 stalls some replies ~40 ms when delivery reports are on (Nagle against
     # delayed ACKs between its boxes): with 16 connections the notifier sent ~300 SMS/s.
@@ -96,6 +132,11 @@ class Settings(BaseSettings):
         default="", description="How Kannel reaches this notifier; empty = http://127.0.0.1:<port>"
     )
     dlr_mask: int = Field(default=24, description="Kannel dlr-mask: 8 SMSC accepted, 16 rejected")
+    dlr_secret: str = Field(
+        default=DEV_DLR_SECRET,
+        description="Signs the dlr-url of each SMS (an HMAC of site and notice, not the secret"
+        " itself), so only Kannel can report on it. NEW,OLD while rotating (the first signs)",
+    )
     send_batch: int = Field(default=64, ge=1)
     fetch_max_wait_ms: int = Field(
         default=100, ge=0, description="Kafka fetch wait when idle; a record ends it at once"
@@ -112,18 +153,30 @@ class Settings(BaseSettings):
     idle_poll_s: float = 0.05
 
     @model_validator(mode="after")
-    def _no_dev_key_outside_development(self) -> "Settings":
-        if self.environment != "development":
-            refuse_dev_phone_keys(self.phone_key, "NOTIFIER_PHONE_KEY")
+    def _consistent(self) -> "Settings":
         if self.provider == "http" and not self.http_url:
             raise ValueError("NOTIFIER_HTTP_URL is required with NOTIFIER_PROVIDER=http")
         if self.in_doubt is None:
             self.in_doubt = "dlr" if self.provider == "kannel" else "drop"
         if self.in_doubt == "dlr" and self.provider != "kannel":
             raise ValueError("NOTIFIER_IN_DOUBT=dlr needs NOTIFIER_PROVIDER=kannel")
+        if self.in_doubt == "dlr":
+            dlr_secrets(self.dlr_secret)  # empty: no report could ever be verified
         if not self.public_url:
             self.public_url = f"http://127.0.0.1:{self.port}"
+        if self.environment != "development":
+            self._refuse_dev_secrets()
         return self
+
+    def _refuse_dev_secrets(self) -> None:
+        """What production must set itself (README, "What production refuses")."""
+        refuse_dev_phone_keys(self.phone_key, "NOTIFIER_PHONE_KEY")
+        refuse_weak_secrets([self.number_hash_key], DEV_NUMBER_HASH_KEY, "NOTIFIER_NUMBER_HASH_KEY")
+        if self.provider == "kannel":
+            refuse_dev_password(self.kannel_password, "NOTIFIER_KANNEL_PASSWORD")
+        if self.in_doubt == "dlr":
+            secrets = dlr_secrets(self.dlr_secret)
+            refuse_weak_secrets(secrets, DEV_DLR_SECRET, "NOTIFIER_DLR_SECRET")
 
     def near_turn_for(self, service_id: str) -> int:
         return self.near_turn_by_service.get(service_id, self.near_turn_position)

@@ -1,7 +1,6 @@
 """Kafka handlers: queue events in, notices recorded in Redis (the sender sends them)."""
 
 import functools
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -44,8 +43,10 @@ class Deps:
     """(raw bytes, key, reason) -> the dead-letter topic."""
 
     @property
-    def rate_secret(self) -> bytes:
-        return hashlib.sha256(b"antre-notifier-rate:" + self.settings.phone_key.encode()).digest()
+    def number_secret(self) -> bytes:
+        """The key of the number's HMAC in Redis: its own setting, so a phone-key rotation
+        (NEW,OLD) keeps every number's rate window and daily count."""
+        return self.settings.number_hash_key.encode()
 
 
 def build_router(
@@ -114,21 +115,21 @@ async def prepare(
             reason = f"ticket {envelope.subject}: {exc}; no SMS sent for it"
             await deps.publish_dead_letter(record.value or b"", record.key, reason)
             p = _without_event_phone(p)
-    return _site(envelope), _plan_json(p, event_phone)
+    return _site(envelope), plan_json(p, event_phone)
 
 
 def skip(record: ConsumerRecord[Any, Any], envelope: CloudEvent) -> Payload:
     """An event dead-lettered: nothing to send, its sequence still applied."""
-    return _site(envelope), _plan_json(Plan(), None)
+    return _site(envelope), plan_json(Plan(), None)
 
 
 async def apply(deps: Deps, items: list[Item[Payload]]) -> list[str]:
     """Record the plans in Redis in one round trip; wake the sender for new notices."""
     now_ms = int(time.time() * 1000)
     rows = [
-        (site, item.event.partitionkey, item.event.epoch, item.event.sequence, plan_json)
+        (site, item.event.partitionkey, item.event.epoch, item.event.sequence, plan)
         for item in items
-        for site, plan_json in [item.payload]
+        for site, plan in [item.payload]
     ]
     applied = await deps.store.apply_many(rows, deps.settings.ticket_ttl_s, now_ms)
     recorded_s = time.time()
@@ -150,7 +151,7 @@ def _phone(deps: Deps, token: str) -> dict[str, str]:
     e164 = normalise(clear, deps.settings.phone_region)
     return {
         "phone": token if e164 == clear else deps.cipher.encrypt(e164),
-        "phone_key": number_key(e164, deps.rate_secret),
+        "phone_key": number_key(e164, deps.number_secret),
     }
 
 
@@ -158,7 +159,8 @@ def _without_event_phone(p: Plan) -> Plan:
     return Plan(notices=[n for n in p.notices if n.phone != "event"], phone_token=None)
 
 
-def _plan_json(p: Plan, event_phone: dict[str, str] | None) -> bytes:
+def plan_json(p: Plan, event_phone: dict[str, str] | None) -> bytes:
+    """The plan as apply.lua reads it; `event_phone`: the event's phone token and number HMAC."""
     ticket = None
     if p.ticket is not None and event_phone is not None:
         ticket = {

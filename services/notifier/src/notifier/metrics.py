@@ -4,14 +4,18 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from notifier.dlr import OTHER, REFUSED, REPORTS
+
 _LATENCY_BUCKETS = (
     0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075,
     0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 )  # fmt: skip
 
 
-OUTCOMES = ("sent", "dead_lettered", "dropped_stale")
+OUTCOMES = ("sent", "dead_lettered", "dropped_stale", "capped")
 """How an SMS ends: each one ends in exactly one of these."""
+CAPS = ("number_daily_cap", "site_daily_budget")
+"""Why an SMS was capped (claim.lua, rule 3)."""
 
 
 class Metrics:
@@ -21,7 +25,8 @@ class Metrics:
         self.sms = Counter(
             "notifier_sms",
             "SMS finished, by kind and outcome: sent (the gateway took it), dead_lettered (given"
-            " up; notifier_sms_dead_lettered_total says why), dropped_stale (no longer useful)",
+            " up; notifier_sms_dead_lettered_total says why), dropped_stale (no longer useful),"
+            " capped (a daily cap reached; notifier_sms_capped_total says which)",
             [*kp, "outcome"],
             registry=registry,
         )
@@ -42,10 +47,25 @@ class Metrics:
             "Times a number's rate limit delayed an SMS",
             registry=registry,
         )
+        self.capped = Counter(
+            "notifier_sms_capped",
+            "SMS skipped, never sent, because a daily cap was reached: number_daily_cap (one"
+            " number's) or site_daily_budget (the site's)",
+            ["kind", "reason"],
+            registry=registry,
+        )
+        self.delivery_reports = Counter(
+            "notifier_delivery_reports",
+            "Kannel delivery reports received: delivered, accepted (sent), undelivered, rejected"
+            " (failed), queued, other (no effect), refused (signature wrong or missing: ignored)",
+            ["report"],
+            registry=registry,
+        )
         self.in_doubt = Counter(
             "notifier_sms_in_doubt",
             "SMS found in doubt after a crash, by what was done: confirmed (a delivery report"
-            " says the gateway had it), resent, dropped",
+            " says the gateway had it), reported_failed (a report says it did not go out:"
+            " resent), resent (no report), dropped",
             ["resolution"],
             registry=registry,
         )
@@ -87,5 +107,9 @@ class Metrics:
                 counter.labels(kind, provider)
             for outcome in OUTCOMES:
                 self.sms.labels(kind, provider, outcome)
+            for reason in CAPS:
+                self.capped.labels(kind, reason)
+        for name in (*(r.name for r in REPORTS.values()), OTHER.name, REFUSED):
+            self.delivery_reports.labels(name)
         self.gateway_latency.labels(provider)
         self.call_to_gateway.labels(provider)

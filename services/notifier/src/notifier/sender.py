@@ -1,5 +1,6 @@
 """The sender loop: claims due notices from Redis, sends them through the gateway, records
-the outcome. Retries with bounded backoff; dead-letters past the bound; drops stale notices."""
+the outcome. Retries with bounded backoff; dead-letters past the bound. Stale notices and
+those over a daily cap are finished unsent by the claim itself (claim.lua)."""
 
 import asyncio
 import contextlib
@@ -15,8 +16,9 @@ from antre_contracts.supervise import Health
 from notifier.backoff import retry_delay
 from notifier.config import Settings
 from notifier.gateways import Gateway, GatewayError
+from notifier.limits import limits, local_day
 from notifier.metrics import Metrics
-from notifier.store import Claimed, NotifierStore
+from notifier.store import Claimed, Dropped, NotifierStore
 from notifier.texts import TemplateError, Templates
 
 log = logging.getLogger("notifier.sender")
@@ -46,11 +48,7 @@ class Sender:
         self._started_ms = _now_ms()
         self._hold_ms = int(settings.in_doubt_hold_s * 1000) if settings.in_doubt == "dlr" else 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._max_age = {
-            "called": settings.called_max_age_s,
-            "near_turn": settings.near_turn_max_age_s,
-            "issued": settings.issued_max_age_s,
-        }
+        self._limits = limits(settings)
 
     def wake(self) -> None:
         """New notices were queued: look now rather than at the next poll."""
@@ -81,49 +79,43 @@ class Sender:
         worked = False
         for site in await self.store.sites():
             await self.gateway.wait_free()
-            claimed, limited, depth = await self.store.claim(
+            now = _now_ms()
+            claimed, dropped, limited, depth = await self.store.claim(
                 site,
-                _now_ms(),
+                local_day(now, self.catalog.site.tz),
+                now,
                 min(self.s.send_batch, self.gateway.free()),
                 int(self.s.lease_s * 1000),
-                self.s.rate_limit_count,
-                self.s.rate_limit_window_s * 1000,
+                self._limits,
+                self.s.ticket_ttl_s,
                 self._hold_ms,
                 self._started_ms,
             )
             if limited:
                 self.m.rate_limited.inc(limited)
+            self._count_dropped(dropped)
             if claimed:
-                worked = True
                 self._dispatch(site, claimed)
+            if claimed or dropped:
+                worked = True  # the tickets' next notices may be due now
             elif depth == 0:
                 await self.store.forget_idle_site(site)
         return worked
 
+    def _count_dropped(self, dropped: list[Dropped]) -> None:
+        """Notices claim.lua finished unsent: stale, or over a daily cap (never the number)."""
+        for d in dropped:
+            if d.reason == "stale":
+                self.m.sms.labels(d.kind, self.gateway.name, "dropped_stale").inc()
+                continue
+            self.m.capped.labels(d.kind, d.reason).inc()
+            self.m.sms.labels(d.kind, self.gateway.name, "capped").inc()
+            log.warning("SMS %s (%s) skipped, not sent: %s reached", d.id, d.kind, d.reason)
+
     def _dispatch(self, site: str, claimed: list[Claimed]) -> None:
         # No await in here: every request is written right after the claim (README, "Once").
-        now = _now_ms()
         for c in claimed:
-            if c.in_doubt:
-                if c.confirmed:  # the gateway's delivery report: it was sent before the crash
-                    self.m.in_doubt.labels("confirmed").inc()
-                    log.info("SMS %s in doubt, confirmed by a delivery report: sent", c.id)
-                    self._spawn(self._confirmed(site, c))
-                    continue
-                if self.s.in_doubt == "drop":
-                    self.m.in_doubt.labels("dropped").inc()
-                    reason = "the notifier stopped while sending; not resent to avoid a duplicate"
-                    self._spawn(self._give_up(site, c, "in_doubt", reason))
-                    continue
-                if c.attempts >= self.s.retry_max_attempts:
-                    reason = f"still in doubt after {c.attempts} attempts"
-                    self._spawn(self._give_up(site, c, "gateway", reason))
-                    continue
-                self.m.in_doubt.labels("resent").inc()
-                log.warning("SMS %s in doubt, no delivery report: sending it again", c.id)
-            max_age = self._max_age.get(c.kind)
-            if max_age is not None and now - c.event_ms > max_age * 1000:
-                self._spawn(self._finish(site, c, "stale"))
+            if c.in_doubt and not self._resend(site, c):
                 continue
             try:
                 to = self.cipher.decrypt(c.phone_token)
@@ -133,6 +125,33 @@ class Sender:
                 continue
             sending = self.gateway.submit(to, text, site, c.id)
             self._spawn(self._complete(site, c, sending, time.perf_counter()))
+
+    def _resend(self, site: str, c: Claimed) -> bool:
+        """An in-doubt notice (README, "Once"): True to send it again, else settled here."""
+        if c.confirmed:  # the gateway's delivery report: it was sent before the crash
+            self.m.in_doubt.labels("confirmed").inc()
+            log.info("SMS %s in doubt, confirmed by a delivery report: sent", c.id)
+            self._spawn(self._confirmed(site, c))
+            return False
+        if self.s.in_doubt == "drop" and not c.reported_failed:
+            self.m.in_doubt.labels("dropped").inc()
+            reason = "the notifier stopped while sending; not resent to avoid a duplicate"
+            self._spawn(self._give_up(site, c, "in_doubt", reason))
+            return False
+        if c.attempts >= self.s.retry_max_attempts:
+            reason = f"still not sent after {c.attempts} attempts"
+            self._spawn(self._give_up(site, c, "gateway", reason))
+            return False
+        if c.reported_failed:
+            # The report says it did not go out: sending again cannot text twice, whatever the
+            # in-doubt policy. It counts as an attempt (claim.lua), so a number the SMS centre
+            # always refuses ends in a dead letter.
+            self.m.in_doubt.labels("reported_failed").inc()
+            log.warning("SMS %s reported not sent by the gateway: sending it again", c.id)
+        else:
+            self.m.in_doubt.labels("resent").inc()
+            log.warning("SMS %s in doubt, no delivery report: sending it again", c.id)
+        return True
 
     def _fields(self, c: Claimed) -> dict[str, Any]:
         service = self.catalog.service_by_id.get(c.service_id)
@@ -183,8 +202,6 @@ class Sender:
 
     async def _finish(self, site: str, c: Claimed, outcome: str) -> None:
         await self.store.finish(site, [(c.id, outcome)], self.s.ticket_ttl_s, _now_ms())
-        if outcome == "stale":
-            self.m.sms.labels(c.kind, self.gateway.name, "dropped_stale").inc()
         self.wake()  # the ticket's next notice may be due now
 
     async def _give_up(self, site: str, c: Claimed, reason: str, detail: str) -> None:

@@ -4,18 +4,22 @@ Keys (hash tag = site, so one site's keys share a slot): `{site}:notifier:seq` (
 sequence per partitionkey), `:due` (zset of notices ready to send), `:notice:<id>`,
 `:once:<id>` (outcome; makes "once" survive redelivery and restarts), `:tq:<ticket>`
 (the ticket's notices in order), `:ticket:<id>` (encrypted phone, number, service),
-`:rate:<number-hmac>`. `notifier:sites:<group>` lists the sites that may have work for that
-consumer group (a notifier serves only sites its own group has seen events of). A notice in
-'sending' may carry `dlr` (Kannel's delivery report, see claim.lua).
+`:rate:<number-hmac>`, `:day:<date>` and `:day:<date>:<number-hmac>` (the notices counted
+against the site's and a number's daily cap). `notifier:sites:<group>` lists the sites that
+may have work for that consumer group (a notifier serves only sites its own group has seen
+events of). A notice in 'sending' may carry `dlr` or `dlr_failed` (Kannel's delivery report,
+see dlr.lua).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import redis.asyncio as aioredis
+
+from notifier.limits import Limits
 
 _HERE = Path(__file__).parent
 
@@ -29,6 +33,7 @@ class Claimed:
     id: str
     in_doubt: bool
     confirmed: bool  # in doubt, but the gateway's delivery report says it had the SMS
+    reported_failed: bool  # in doubt, and a delivery report says it did not go out
     ticket_id: str
     kind: str
     service_id: str
@@ -37,6 +42,15 @@ class Claimed:
     phone_token: str
     event_ms: int
     attempts: int
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A due notice finished unsent by claim.lua: reason "stale", or the daily cap reached."""
+
+    id: str
+    kind: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -80,26 +94,39 @@ class NotifierStore:
     async def claim(
         self,
         site: str,
+        day: str,
         now_ms: int,
         limit: int,
         lease_ms: int,
-        rate_count: int,
-        rate_ms: int,
+        limits: Limits,
+        ttl_s: int,
         hold_ms: int = 0,
         started_ms: int = 0,
-    ) -> tuple[list[Claimed], int, int]:
-        """Due notices, now marked 'sending'; also how many waited for the rate limit, and depth.
-        hold_ms > 0: an unconfirmed in-doubt notice waits for a late delivery report (claim.lua)."""
+    ) -> tuple[list[Claimed], list[Dropped], int, int]:
+        """Due notices, now marked 'sending'; those finished unsent (stale, capped); how many
+        waited for the rate limit; and the depth of the outbox. `day`: the site's local date.
+        hold_ms > 0: an unreported in-doubt notice waits for a late delivery report."""
         p = prefix(site)
-        rows, limited, depth = await self._claim(
+        rules = orjson.dumps(
+            {
+                "rate_count": limits.rate_count,
+                "rate_ms": limits.rate_ms,
+                "day": day,
+                "per_number": limits.per_number,
+                "per_site": limits.per_site,
+                "max_age_ms": limits.max_age_ms,
+            }
+        )
+        rows, limited, depth, dropped = await self._claim(
             keys=[p + "due"],
-            args=[now_ms, limit, lease_ms, rate_count, rate_ms, p, hold_ms, started_ms],
+            args=[now_ms, limit, lease_ms, p, hold_ms, started_ms, ttl_s, rules],
         )
         claimed = [
             Claimed(
                 id=_s(r[0]),
                 in_doubt=int(r[1]) > 0,
                 confirmed=int(r[1]) == 2,
+                reported_failed=int(r[1]) == 3,
                 ticket_id=_s(r[2]),
                 kind=_s(r[3]),
                 service_id=_s(r[4]),
@@ -111,7 +138,8 @@ class NotifierStore:
             )
             for r in rows
         ]
-        return claimed, int(limited), int(depth)
+        gone = [Dropped(_s(d[0]), _s(d[1]), _s(d[2])) for d in dropped]
+        return claimed, gone, int(limited), int(depth)
 
     async def finish(
         self, site: str, outcomes: Sequence[tuple[str, str]], ttl_s: int, now_ms: int
@@ -126,9 +154,13 @@ class NotifierStore:
         p = prefix(site)
         return int(await self._retry(keys=[p + "due"], args=[p, notice_id, due_ms, error]))
 
-    async def delivery_report(self, site: str, notice_id: str, status: str) -> bool:
-        """Kannel had this notice's SMS (one Redis call; ignored once the notice is finished)."""
-        return bool(await self._dlr(keys=[prefix(site) + "notice:" + notice_id], args=[status]))
+    async def delivery_report(
+        self, site: str, notice_id: str, effect: Literal["sent", "failed"], status: int
+    ) -> bool:
+        """Kannel says this notice's SMS went out, or did not (one Redis call; ignored once the
+        notice is finished)."""
+        nk = prefix(site) + "notice:" + notice_id
+        return bool(await self._dlr(keys=[nk], args=[effect, status]))
 
     async def sites(self) -> list[str]:
         return sorted(_s(s) for s in await self.redis.smembers(self.sites_key))

@@ -12,6 +12,9 @@ PACKAGED = Path(__file__).parent / "templates" / "sms.toml"
 # HTTP problems (Kannel's delivery reports and ops tools are the callers: English).
 UNAVAILABLE = "The notifier's Redis is not reachable right now; try again in a few seconds."
 INTERNAL_ERROR = "The notifier failed on this request; the error is in its log."
+DLR_OFF = "This notifier does not take delivery reports (NOTIFIER_IN_DOUBT is not dlr)."
+DLR_MALFORMED = "Expected hex-encoded 'site' and 'notice' and an integer 'status' query parameter, as the notifier writes them into Kannel's dlr-url."
+DLR_REFUSED = "The signature 'sig' is missing or wrong: only a dlr-url this notifier wrote is believed (NOTIFIER_DLR_SECRET)."
 
 # GSM 03.38 basic set: a text made only of these fits 160 characters per SMS (else 70, UCS-2).
 _GSM7 = set(

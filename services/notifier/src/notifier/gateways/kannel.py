@@ -10,6 +10,7 @@ from collections.abc import Awaitable
 from urllib.parse import urlencode, urlsplit
 
 from notifier.config import Settings
+from notifier.dlr import DlrSigner
 from notifier.gateways import GatewayError, Slots
 
 Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -30,9 +31,14 @@ class KannelGateway:
             "coding": "0",
         }
         # Delivery reports tell a restarted notifier which in-doubt SMS Kannel had (README,
-        # "Once"). Site and notice id go hex-encoded: Kannel expands '%' escapes in dlr-url.
+        # "Once"). Site and notice id go hex-encoded (Kannel expands '%' escapes in dlr-url),
+        # with their signature: only a report from this URL is believed.
         self._dlr = (
-            (settings.dlr_mask, settings.public_url.rstrip("/") + "/api/v1/kannel/dlr")
+            (
+                settings.dlr_mask,
+                settings.public_url.rstrip("/") + "/api/v1/kannel/dlr",
+                DlrSigner(settings.dlr_secret),
+            )
             if settings.in_doubt == "dlr"
             else None
         )
@@ -49,8 +55,11 @@ class KannelGateway:
     def request(self, to: str, text: str, site: str = "", notice_id: str = "") -> bytes:
         params = {**self._auth, "to": to, "text": text}
         if self._dlr is not None:
-            mask, url = self._dlr
-            ref = f"site={site.encode().hex()}&notice={notice_id.encode().hex()}"
+            mask, url, signer = self._dlr
+            ref = (
+                f"site={site.encode().hex()}&notice={notice_id.encode().hex()}"
+                f"&sig={signer.sign(site, notice_id)}"
+            )
             params["dlr-mask"] = str(mask)
             params["dlr-url"] = f"{url}?{ref}&status=%d"
         query = urlencode(params)
