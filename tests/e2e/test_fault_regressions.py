@@ -12,6 +12,8 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from notifier.dlr import DlrSigner
+from notifier.refusals import DEV_DLR_SECRET
 
 from tests.support.demo import DEMO_CREDENTIALS
 from tests.support.processes import hall_services
@@ -125,7 +127,11 @@ async def test_redis_killed_under_load_answers_503_problems_and_comes_back_whole
     try:
         for proc in procs.values():
             proc.start()
-        dlr = f"/api/v1/kannel/dlr?site={site_id.encode().hex()}&notice={b'n'.hex()}&status=8"
+        sig = DlrSigner(DEV_DLR_SECRET).sign(site_id, "n")  # a report Kannel could send
+        dlr = (
+            f"/api/v1/kannel/dlr?site={site_id.encode().hex()}&notice={b'n'.hex()}"
+            f"&sig={sig}&status=8"
+        )
         requests = [
             ("ticketing", "POST", "/api/v1/tickets", {"json": {"service_id": "kk"}}),
             ("display", "GET", "/api/v1/board", {}),

@@ -6,7 +6,10 @@ Each names the attack it stops; each failed before its fix (the security issue l
 import base64
 import hashlib
 import hmac
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -297,3 +300,22 @@ def _first_hash(catalog: str) -> str:
     found = re.search(r'token_sha256 = "([0-9a-f]{64})"', catalog)
     assert found
     return found.group(1)
+
+
+def test_a_refused_start_names_the_variable_and_never_quotes_a_secret() -> None:
+    """A production start with the development phone key: the message must help the operator
+    without printing the keys it was given into the service's log."""
+    leaked = f"{REAL_KEY},{DEV_PHONE_KEY}"
+    env = {
+        **os.environ,
+        "TICKETING_ENVIRONMENT": "production",
+        "TICKETING_PHONE_KEY": leaked,
+        "TICKETING_SECRET_KEY": STRONG,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "ticketing"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "TICKETING_PHONE_KEY" in done.stderr and "development phone key" in done.stderr
+    assert REAL_KEY not in done.stderr and DEV_PHONE_KEY not in done.stderr
+    assert STRONG not in done.stderr

@@ -4,6 +4,7 @@ import sys
 
 import uvicorn
 from antre_contracts.logs import setup_logging
+from antre_contracts.startup import refusal
 from pydantic import ValidationError
 
 from notifier.app import create_app
@@ -14,7 +15,7 @@ def main() -> None:
     try:
         settings = Settings()
     except ValidationError as exc:
-        sys.exit(f"notifier refuses to start: {refusal(exc)}")
+        sys.exit(f"notifier refuses to start: {refusal(exc, 'NOTIFIER')}")
     setup_logging()
     uvicorn.run(
         create_app(settings),
@@ -25,16 +26,6 @@ def main() -> None:
         workers=1,
         access_log=False,
     )
-
-
-def refusal(exc: ValidationError) -> str:
-    """What is wrong with the settings, by variable. Only pydantic's messages: its full text
-    quotes the input, and the input is every NOTIFIER_* value, secrets included."""
-    reasons = []
-    for error in exc.errors():
-        variable = "_".join(str(part) for part in error["loc"]).upper()
-        reasons.append(f"NOTIFIER_{variable}: {error['msg']}" if variable else error["msg"])
-    return "; ".join(reasons)
 
 
 if __name__ == "__main__":
