@@ -35,6 +35,7 @@ import httpx
 import pytest
 from antre_contracts.phone import DEV_PHONE_KEY, PhoneCipher
 
+from tests.support.demo import COORDINATOR, KIOSK
 from tests.support.hall import Hall, kafka_records, own_hall, redis_values
 from tests.support.processes import REPO
 from tests.support.waiting import eventually
@@ -43,8 +44,6 @@ from tools.simulator.cli import simulate
 from tools.simulator.drive import Tally
 
 pytestmark = pytest.mark.e2e
-KIOSK = {"Authorization": "Bearer demo-kiosk-01"}
-KOORDINATOR = {"Authorization": "Bearer demo-koordinator"}
 FAKESMSC = REPO / "var" / "log" / "fakesmsc.log"
 KANNEL_LOGS = [REPO / "var" / "log" / f"kannel-{box}.log" for box in ("bearerbox", "smsbox")]
 """Kannel runs without access log and logs warnings only (deploy/local/kannel/kannel.conf)
@@ -108,17 +107,6 @@ class Recorded:
         where = f"HTTP {request.method} {request.url.path} -> {response.status_code}"
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items()).encode()
         self.responses.append((where, headers + b"\n\n" + response.content))
-
-
-async def as_kiosk(request: httpx.Request) -> None:
-    """The simulator's kiosk tickets come from a kiosk with its device token; its web
-    tickets take the public channel, with no token."""
-    if request.method != "POST" or request.url.path != "/api/v1/tickets":
-        return
-    if "authorization" in request.headers:  # the test's own requests say who they are
-        return
-    if json.loads(request.content).get("channel", "kiosk") == "kiosk":
-        request.headers["Authorization"] = KIOSK["Authorization"]
 
 
 def number(rng: random.Random, head: str, digits: int) -> str:
@@ -188,7 +176,7 @@ async def look_around(hall: Hall, api: httpx.AsyncClient, ticket_ids: Iterable[s
     for service in catalog["services"]:
         await api.get(f"/api/v1/queues/{service['id']}")
     for counter in catalog["counters"]:
-        await api.get(f"/api/v1/counters/{counter['id']}", headers=KOORDINATOR)
+        await api.get(f"/api/v1/counters/{counter['id']}", headers=COORDINATOR)
     async with httpx.AsyncClient(timeout=10, event_hooks=api.event_hooks) as other:
         for url in hall.urls.values():
             await other.get(f"{url}/metrics")
@@ -207,7 +195,7 @@ def new_bytes(path: Path, start: int) -> bytes:
 async def play_day(hall: Hall, recorded: Recorded) -> tuple[Tally, list[str]]:
     """The simulated day, the refused numbers, then a look around; every answer recorded.
     Returns the day's tally and the refused numbers as typed."""
-    hooks: dict[str, list[Any]] = {"request": [as_kiosk], "response": [recorded.hook]}
+    hooks: dict[str, list[Any]] = {"response": [recorded.hook]}
     args = simulator_args(["--url", hall.urls["ticketing"], *DAY, "--seed", str(DAY_SEED)])
     tally = await simulate(args, hooks)
     async with httpx.AsyncClient(
