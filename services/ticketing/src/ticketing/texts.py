@@ -161,6 +161,8 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "method_not_allowed": (405, "Method not allowed", "Metode {method} tidak didukung di {path}."),
 }
 
+NOT_READY = "Ticketing belum siap: Redis, Kafka atau tugas latar belakangnya belum berjalan (lihat rinciannya)."
+
 STATE_LABELS = {"open": "buka", "break": "istirahat", "closed": "tutup"}
 STATUS_LABELS = {
     "waiting": "menunggu",

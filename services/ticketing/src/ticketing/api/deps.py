@@ -85,10 +85,23 @@ async def body_of(request: Request, model: type[M]) -> M:
 
 def body_doc(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
     """OpenAPI for a body parsed with body_of (FastAPI cannot see it)."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schema.pop("$defs", None)
-    content = {"application/json": {"schema": schema}}
+    schema = model.model_json_schema(ref_template="{model}")
+    defs = schema.pop("$defs", {})
+    content = {"application/json": {"schema": _inline(schema, defs)}}
     return {"requestBody": {"content": content, "required": required}}
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with each `$ref` to its own definitions replaced by the definition (enums
+    here): OpenAPI has no `$defs`, and a dangling ref left the body undocumented."""
+    if isinstance(node, dict):
+        if node.get("$ref") in defs:  # with siblings such as its default
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return _inline({**defs[node["$ref"]], **rest}, defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
 
 
 def json_response(model: BaseModel, status: int = 200, **headers: str) -> Response:

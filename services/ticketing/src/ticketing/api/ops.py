@@ -4,10 +4,13 @@ import asyncio
 import contextlib
 from typing import Any
 
+from antre_contracts.problems import PROBLEM_JSON, unavailable
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from ticketing.texts import NOT_READY
 
 router = APIRouter(tags=["operations"])
 
@@ -32,7 +35,11 @@ async def readyz(request: Request) -> JSONResponse:
         "kafka": "ok" if kafka_ok else "down",
         "tasks_down": down,
     }
-    return JSONResponse(body, status_code=200 if redis_ok and kafka_ok and not down else 503)
+    if redis_ok and kafka_ok and not down:
+        return JSONResponse(body)
+    # Not ready is an error like any other: problem JSON, with what is missing beside it.
+    problem, headers = unavailable(NOT_READY, request.url.path)
+    return JSONResponse({**problem, **body}, 503, headers=headers, media_type=PROBLEM_JSON)
 
 
 @router.get("/metrics")
