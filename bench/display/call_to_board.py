@@ -108,7 +108,7 @@ async def _probe(url: str, stop: Any, out: Any, ready: Any) -> None:
                         call = orjson.loads(frame.split(b"data: ", 1)[1]).get("call")
                         if call is not None:
                             sent = call.get("sent_ms", 0) / 1000
-                            arrivals.setdefault(call["ticket_id"], (now, sent))
+                            arrivals.setdefault(call["number"], (now, sent))  # boards carry numbers
                     if stop.is_set():
                         break
         except httpx.HTTPError:
@@ -210,7 +210,7 @@ async def drive(
             if status != 200:
                 errors[0] += 1
                 continue
-            starts[orjson.loads(body)["ticket_id"]] = t0
+            starts[orjson.loads(body)["number"]] = t0
             await conn.request(
                 "POST", f"/api/v1/counters/{counter_id}/finish", {"outcome": "served"}, BOSS
             )

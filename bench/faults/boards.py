@@ -19,8 +19,7 @@ _GOT = re.compile(r"Got message \d+: <(\S+) (\S+) text (.*)>$")
 @dataclass
 class Call:
     seen: float  # time.monotonic() when the board got it
-    ticket_id: str
-    number: str
+    number: str  # boards carry numbers only
     at: str  # the call's own time: a recall is another call, at another time
     recall: bool
     entry: str = ""  # the SSE id: the board stream's entry
@@ -86,10 +85,10 @@ class Board:
             call = data.get("call")
             if call:
                 self.calls.append(
-                    Call(time.monotonic(), call["ticket_id"], call["number"], call["at"],
+                    Call(time.monotonic(), call["number"], call["at"],
                          call["recall"], entry or "")
                 )  # fmt: skip
-                kept = [c for c in self.recent if c["ticket_id"] != call["ticket_id"]]
+                kept = [c for c in self.recent if c["number"] != call["number"]]
                 self.recent = sorted([call, *kept], key=lambda c: c["at"], reverse=True)[:10]
 
 

@@ -166,19 +166,19 @@ def reckon(
     )  # fmt: skip
     board_views = []
     for b in boards:
-        announced = Counter((c.ticket_id, c.at) for c in b.calls)
+        announced = Counter((c.number, c.at) for c in b.calls)
         board_views.append({
             "board": b.name,
             "connects": b.connects,
             "calls": len(b.calls),
             "missed": sorted(f"{t} {at}" for t, at in stream_calls - set(announced)),
             "announced_twice": sorted(
-                f"{t} {at} {[(round(c.seen, 1), c.entry) for c in b.calls if (c.ticket_id, c.at) == (t, at)]}"
+                f"{t} {at} {[(round(c.seen, 1), c.entry) for c in b.calls if (c.number, c.at) == (t, at)]}"
                 for (t, at), k in announced.items() if k > 1
             ),
             "waiting_differs": {s: (n, truth["waiting"].get(s)) for s, n in b.waiting.items() if n != truth["waiting"].get(s)},
             "counters_not_closed": sorted(c for c, t in b.counters.items() if t.get("state") != "closed"),
-            "recent_differs": [c["ticket_id"] for c in b.recent[:6]] != [c["ticket_id"] for c in truth["recent"][:6]],
+            "recent_differs": [c["number"] for c in b.recent[:6]] != [c["number"] for c in truth["recent"][:6]],
         })  # fmt: skip
     return {
         "events_in_kafka": len(events),
@@ -308,14 +308,15 @@ async def fault_run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def board_stream_calls(site: str) -> set[tuple[str, str]]:
-    """(ticket, call time) of every call the display appended to its board stream."""
+    """(number, call time) of every call the display appended to its board stream (boards
+    carry numbers, never ticket ids; a number is unique within the day)."""
     redis = aioredis.Redis.from_url(REDIS)
     try:
         entries: Any = await redis.xrange(f"{{{site}}}:display:board")
     finally:
         await redis.aclose()
     calls = [orjson.loads(fields[b"u"]).get("call") for _, fields in entries]
-    return {(c["ticket_id"], c["at"]) for c in calls if c}
+    return {(c["number"], c["at"]) for c in calls if c}
 
 
 def _first_after(times: list[float], back_at: float) -> float | None:
