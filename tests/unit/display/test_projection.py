@@ -74,3 +74,9 @@ def test_an_issued_ticket_only_moves_the_waiting_count() -> None:
     change = change_for("kutim", *parse_event(raw))
     assert change["waiting"] == {"service": "kk", "count": 3}
     assert "counter" not in change and "call" not in change
+
+
+def test_a_call_names_its_ticket_by_number_never_by_id() -> None:
+    change = change_for("kutim", *parse_event(called()))
+    assert "t-17" not in orjson.dumps(change).decode()
+    assert change["call"]["number"] == change["counter"]["set"]["ticket"]["number"] == "A-017"

@@ -101,7 +101,8 @@ local function apply(change)
   local call = change.call
   if call then
     -- Keep the hall's recent calls newest first, one entry per ticket (a recall moves it up).
-    local kept = recent_without(function(item) return item.ticket_id == call.ticket_id end)
+    -- A ticket is known by its number: unique in its day (each service has its own prefix).
+    local kept = recent_without(function(item) return item.number == call.number end)
     table.insert(kept, call)
     keep_recent(kept)
     update.call = call

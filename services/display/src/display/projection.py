@@ -9,6 +9,9 @@ sequence (antre_contracts.sequencing). It has up to four parts:
   whose sequence orders them;
 - `call`: an entry for the hall's recent calls, with the text the hall voice speaks;
 - `clear_calls`: a service whose day begins: its calls of the day before leave the list.
+
+A ticket appears by its number only: boards are public, and a ticket id opens the ticket's
+status page (public.py says what a board may carry).
 """
 
 from datetime import UTC, datetime
@@ -53,7 +56,6 @@ def change_for(site: str, envelope: CloudEvent, data: EventData) -> Change:
         change["counter"] = counter
     if isinstance(data, TicketCalled):
         change["call"] = {
-            "ticket_id": data.ticket_id,
             "number": data.number,
             "service_id": data.service_id,
             "counter_id": data.counter_id,
@@ -78,7 +80,6 @@ def place_of(envelope: CloudEvent) -> Change:
 
 def _ticket(data: Any, status: str, at: datetime) -> dict[str, Any]:
     return {
-        "ticket_id": data.ticket_id,
         "number": data.number,
         "service_id": data.service_id,
         "status": status,

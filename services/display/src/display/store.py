@@ -1,4 +1,6 @@
-"""The board projection in Redis, keyed `{<site>}:display:...`, and its update stream."""
+"""The board projection in Redis, keyed `{<site>}:display:...`, and its update stream.
+
+Whatever it reads for boards passes through public.py: a board gets ticket numbers only."""
 
 from dataclasses import dataclass
 from importlib import resources
@@ -8,6 +10,7 @@ import orjson
 import redis.asyncio as aioredis
 
 from display.projection import Change
+from display.public import public_call, public_tile, public_update
 
 Entry = tuple[str, dict[str, Any]]
 """A board update: its stream id (the SSE id) and its content."""
@@ -60,9 +63,9 @@ class BoardStore:
         keys = [self.counters_key, self.waiting_key, self.recent_key, self.stream_key]
         counters, waiting, recent, last_id = await self._snapshot(keys=keys)
         return Snapshot(
-            counters={_text(k): orjson.loads(v) for k, v in _pairs(counters)},
+            counters={_text(k): public_tile(orjson.loads(v)) for k, v in _pairs(counters)},
             waiting={_text(k): int(v) for k, v in _pairs(waiting)},
-            recent=[orjson.loads(item) for item in recent],
+            recent=[public_call(orjson.loads(item)) for item in recent],
             last_id=_text(last_id),
         )
 
@@ -99,7 +102,8 @@ def _applied(result: str) -> Applied:
 
 
 def decode_entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
-    return _text(entry_id), orjson.loads(fields[b"u"] if b"u" in fields else fields["u"])
+    update = orjson.loads(fields[b"u"] if b"u" in fields else fields["u"])
+    return _text(entry_id), public_update(update)
 
 
 def valid_id(text: str) -> bool:

@@ -45,7 +45,7 @@
     const recent = $("recent");
     recent.replaceChildren(...board.recent.slice(1, 7).map((c) => {
       const li = el("li");
-      li.dataset.ticket = c.ticket_id;
+      li.dataset.ticket = c.number;
       li.append(el("span", "num", c.number), el("span", "to", `${T.counter} ${c.counter_number}`));
       return li;
     }));
@@ -91,7 +91,8 @@
       if (s) s.waiting = n;
     }
     if (u.call) {
-      board.recent = [u.call, ...board.recent.filter((c) => c.ticket_id !== u.call.ticket_id)]
+      // One entry per ticket, known by its number (the board never gets ticket ids).
+      board.recent = [u.call, ...board.recent.filter((c) => c.number !== u.call.number)]
         .sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, 10);
       const age = Date.now() + board.clockOffsetMs - Date.parse(u.call.at);
       if (board.recent[0] === u.call) {
