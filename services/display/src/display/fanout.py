@@ -37,7 +37,8 @@ class Board:
     def __init__(self, view: BoardFilter, size: int) -> None:
         self.view = view
         self.queue: asyncio.Queue[Item] = asyncio.Queue(size)
-        self.overflowed = False
+        self.dropped: str | None = None
+        """Why the hub let the board go ("overflow", "send_timeout"); None while served."""
 
 
 class Hub:
@@ -63,6 +64,16 @@ class Hub:
     def unsubscribe(self, board: Board) -> None:
         self._boards.discard(board)
         self._metrics.boards.set(len(self._boards))
+
+    def drop(self, board: Board, reason: str) -> None:
+        """Let a board go: it gets nothing more and its stream ends (the page resumes by
+        Last-Event-ID). Counted once, however many updates it would have missed after."""
+        if board.dropped is not None:
+            return
+        board.dropped = reason
+        self._metrics.dropped.labels(reason).inc()
+        self.unsubscribe(board)
+        log.warning("a board (%s) was dropped: %s", board.view.key, reason)
 
     @property
     def started(self) -> bool:
@@ -93,9 +104,9 @@ class Hub:
         try:
             board.queue.put_nowait(item)
         except asyncio.QueueFull:
-            # A board that cannot keep up is closed; it resumes from its Last-Event-ID.
-            board.overflowed = True
-            self._metrics.dropped.inc()
+            # A whole queue behind: the board cannot keep up. Its stream sends what is queued
+            # and ends; it resumes from its Last-Event-ID.
+            self.drop(board, "overflow")
 
     async def run(self, health: Health) -> None:
         """Follow the stream and hand each update to the boards. Raises when Redis is away (the

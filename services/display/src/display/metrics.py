@@ -29,6 +29,10 @@ class Metrics:
         )
         self.dropped = Counter(
             "display_boards_dropped_total",
-            "Boards disconnected because they fell too far behind (they resume by Last-Event-ID)",
+            "Boards disconnected, each once, by reason: overflow (fell a whole queue behind) or"
+            " send_timeout (took no write for the send timeout); they resume by Last-Event-ID",
+            ["reason"],
             registry=self.registry,
         )
+        for reason in ("overflow", "send_timeout"):
+            self.dropped.labels(reason)  # both series exist from the start, at 0

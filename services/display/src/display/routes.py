@@ -80,7 +80,7 @@ async def board_stream(
         nonlocal sent
         try:
             yield b"retry: 1000\n\n" + b"".join(first)
-            while not board.overflowed:
+            while board.dropped is None:
                 key, frame = await board.queue.get()
                 # Whatever else is already queued goes out in the same write.
                 chunk = []
