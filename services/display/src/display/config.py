@@ -56,3 +56,9 @@ class Settings(BaseSettings):
     redis_connections: int = Field(default=32, ge=4, description="Pool size; callers wait")
     heartbeat_s: float = Field(default=5.0, gt=0, description="SSE keep-alive event interval")
     client_queue: int = Field(default=1000, ge=10, description="Updates buffered per board")
+    send_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A board whose client takes no write for this long is dropped (it stopped"
+        " reading: its queue and buffers would be held for nothing)",
+    )

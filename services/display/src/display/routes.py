@@ -1,12 +1,11 @@
 """HTTP routes: the board page, its JSON snapshot and live stream, health and metrics."""
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import orjson
 from antre_contracts.problems import PROBLEM_JSON, unavailable
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from display import texts
@@ -16,6 +15,7 @@ from display.fanout import sse
 from display.filters import BoardFilter
 from display.page import render_page
 from display.store import id_tuple, valid_id
+from display.stream import BoardStream
 
 router = APIRouter()
 ZoneQuery = Annotated[str | None, Query(description="Zone id(s), comma separated", examples=["a"])]
@@ -75,30 +75,8 @@ async def board_stream(
     except BaseException:
         deps.hub.unsubscribe(board)
         raise
-
-    async def frames() -> AsyncIterator[bytes]:
-        nonlocal sent
-        try:
-            yield b"retry: 1000\n\n" + b"".join(first)
-            while board.dropped is None:
-                key, frame = await board.queue.get()
-                # Whatever else is already queued goes out in the same write.
-                chunk = []
-                while True:
-                    if key is None or (key > sent and frame is not None):
-                        chunk.append(frame or b"")
-                    if key is not None:
-                        sent = max(sent, key)
-                    if board.queue.empty():
-                        break
-                    key, frame = board.queue.get_nowait()
-                if chunk:
-                    yield b"".join(chunk)
-        finally:
-            deps.hub.unsubscribe(board)
-
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(frames(), media_type="text/event-stream", headers=headers)
+    timeout = deps.settings.send_timeout_s
+    return BoardStream(deps.hub, board, b"".join(first), sent, timeout)
 
 
 async def _catch_up(
