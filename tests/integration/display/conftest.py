@@ -15,6 +15,7 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 from display.app import create_app
 from display.config import Settings
+from display.sockets import listening_socket
 
 from tests.support.processes import free_port
 from tests.support.waiting import eventually
@@ -118,15 +119,21 @@ def display_settings(kafka_bootstrap: str, redis_url: str, site_id: str) -> Call
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Running]:
-    """The display app served by uvicorn in this event loop, until the block ends."""
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=settings.port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
+    """The display app served by uvicorn in this event loop, until the block ends, on a
+    socket made as `python -m display` makes it."""
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    sock = listening_socket("127.0.0.1", settings.port, settings.tcp_user_timeout_s)
+    task = asyncio.create_task(server.serve([sock]))
+    # Until the fan-out has its place in the board stream, boards get a 503: on a busy machine
+    # a test's first board came before it.
+    deadline = asyncio.get_running_loop().time() + 20
+    while not (server.started and app.state.deps.hub.started):
         if task.done():
             task.result()
+        if asyncio.get_running_loop().time() > deadline:
+            server.should_exit = True
+            raise AssertionError("the display never started its fan-out (is Redis up?)")
         await asyncio.sleep(0.02)
     url = f"http://127.0.0.1:{settings.port}"
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:

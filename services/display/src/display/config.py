@@ -62,3 +62,10 @@ class Settings(BaseSettings):
         description="A board whose client takes no write for this long is dropped (it stopped"
         " reading: its queue and buffers would be held for nothing)",
     )
+    tcp_user_timeout_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="The kernel closes a connection whose client has taken nothing for this"
+        " long (TCP_USER_TIMEOUT): what frees the socket of a board dropped for its send"
+        " timeout that never reads again. Longer than SEND_TIMEOUT_S; 0: the system's (minutes)",
+    )
