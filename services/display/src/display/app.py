@@ -20,7 +20,7 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 
-from display import texts
+from display import problems, texts
 from display.config import Settings
 from display.deps import Deps
 from display.fanout import Hub
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Boards reconnecting together each read a snapshot: they wait for a pooled connection.
         redis = redis_client(settings.redis_url, settings.redis_connections)
         store = BoardStore(redis, site, settings.recent_calls, settings.stream_maxlen)
-        hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s)
+        hub = Hub(store, metrics, settings.client_queue, settings.heartbeat_s, settings.max_boards)
         committer = Committer(settings.commit_interval_ms / 1000)
         tasks = Supervisor(metrics.registry)
         router, subscriber = build_router(
@@ -85,13 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(UnknownFilter)
     async def unknown_filter(request: Request, exc: UnknownFilter) -> JSONResponse:
         """A zone or service that is not in the catalog: RFC 9457 problem JSON."""
-        body = {
-            "type": "about:blank",
-            "title": "Filter papan tidak dikenal",
-            "status": 400,
-            "detail": f"{exc}. Periksa ?zone= atau ?services= dengan katalog situs.",
-        }
-        return JSONResponse(body, status_code=400, media_type="application/problem+json")
+        return problems.unknown_filter(str(exc), request.url.path)
 
     @app.get("/asyncapi", response_class=HTMLResponse, include_in_schema=False)
     async def asyncapi_page() -> HTMLResponse:

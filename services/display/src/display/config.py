@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     redis_connections: int = Field(default=32, ge=4, description="Pool size; callers wait")
     heartbeat_s: float = Field(default=5.0, gt=0, description="SSE keep-alive event interval")
     client_queue: int = Field(default=1000, ge=10, description="Updates buffered per board")
+    max_boards: int = Field(
+        default=500,
+        ge=1,
+        description="Board streams one process serves at once; one more gets a 503 problem."
+        " Each holds a socket and up to CLIENT_QUEUE updates",
+    )
     send_timeout_s: float = Field(
         default=10.0,
         gt=0,

@@ -45,17 +45,28 @@ class Hub:
     """The process's single reader of the board stream, fanning out to its boards."""
 
     def __init__(
-        self, store: BoardStore, metrics: Metrics, queue_size: int, heartbeat_s: float
+        self,
+        store: BoardStore,
+        metrics: Metrics,
+        queue_size: int,
+        heartbeat_s: float,
+        max_boards: int,
     ) -> None:
         self._heartbeat_s = heartbeat_s
         self._store = store
         self._metrics = metrics
         self._queue_size = queue_size
+        self._max_boards = max_boards
         self._boards: set[Board] = set()
         self._last: str | None = None  # the last update handed to the boards
         self._reading: Health | None = None
 
-    def subscribe(self, view: BoardFilter) -> Board:
+    def subscribe(self, view: BoardFilter) -> Board | None:
+        """A new board, or None when the process already serves its maximum: each board holds
+        a socket and a queue, so boards without end would exhaust memory or descriptors."""
+        if len(self._boards) >= self._max_boards:
+            self._metrics.refused.inc()
+            return None
         board = Board(view, self._queue_size)
         self._boards.add(board)
         self._metrics.boards.set(len(self._boards))

@@ -36,3 +36,8 @@ class Metrics:
         )
         for reason in ("overflow", "send_timeout"):
             self.dropped.labels(reason)  # both series exist from the start, at 0
+        self.refused = Counter(
+            "display_boards_refused_total",
+            "Board streams refused (503) because this process serves its maximum of boards",
+            registry=self.registry,
+        )

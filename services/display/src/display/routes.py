@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from display import texts
+from display import problems, texts
 from display.board import board_view
 from display.deps import Deps
 from display.fanout import sse
@@ -60,7 +60,8 @@ async def board_stream(
     resume: Annotated[str | None, Query(description="Same as Last-Event-ID")] = None,
 ) -> Response:
     """Server-Sent Events: a `snapshot`, then every `update` with its id; `heartbeat` keeps
-    it alive. With Last-Event-ID the board gets exactly what it missed (or a fresh snapshot)."""
+    it alive. With Last-Event-ID the board gets exactly what it missed (or a fresh snapshot).
+    503 problem when this process already serves DISPLAY_MAX_BOARDS boards."""
     deps = _deps(request)
     view = BoardFilter.parse(deps.catalog, zone, services)
     start = last_event_id or resume
@@ -70,6 +71,8 @@ async def board_stream(
         body, retry = unavailable(texts.UNAVAILABLE, request.url.path)
         return JSONResponse(body, 503, headers=retry, media_type=PROBLEM_JSON)
     board = deps.hub.subscribe(view)  # before reading, so nothing falls between read and push
+    if board is None:
+        return problems.boards_full(request.url.path)
     try:  # read before answering: with Redis away the board gets a 503 problem, not a cut stream
         first, sent = await _catch_up(deps, view, start)
     except BaseException:

@@ -13,6 +13,10 @@ NO_CALL_YET = "Belum ada panggilan"
 NOT_LIVE_BANNER = "Pembaruan papan tertunda, data mungkin belum terbaru…"
 UNAVAILABLE = "Data papan sedang tidak dapat dibaca. Papan mencoba lagi dalam beberapa detik."
 INTERNAL_ERROR = "Terjadi kesalahan pada layanan papan. Papan mencoba lagi dalam beberapa detik."
+BOARDS_FULL = (
+    "Terlalu banyak papan tersambung ke layanan papan ini. Papan mencoba lagi dalam beberapa detik."
+)
+UNKNOWN_FILTER = "{what}. Periksa ?zone= atau ?services= dengan katalog situs."
 
 COUNTER_STATES = {"open": "Buka", "break": "Istirahat", "closed": "Tutup"}
 TICKET_STATES = {"called": "Dipanggil", "serving": "Dilayani", "done": "Selesai"}

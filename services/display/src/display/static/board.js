@@ -184,6 +184,10 @@
   // ---- connection: live, stale, reconnect and catch up -----------------------------------
   let source = null;
   let lastMessageAt = 0;
+  // After a refusal (503: the display is full of boards, or cannot read Redis) the browser
+  // gives up and we retry: 1 s, doubling to 30 s, spread so refused boards do not return
+  // together. An EventSource cannot read the answer's Retry-After.
+  let retryMs = 1000;
 
   // Stale: the connection is lost, or it stands but the server cannot read the updates
   // (heartbeats still come): either way the board dims and says so.
@@ -203,6 +207,7 @@
     source = new EventSource("/api/v1/board/stream" + (qs ? "?" + qs : ""));
     const seen = (e) => {
       lastMessageAt = Date.now();
+      retryMs = 1000;
       if (e.lastEventId) board.lastEventId = e.lastEventId;
       setLive(true);
     };
@@ -217,7 +222,10 @@
     source.onerror = () => {
       setLive(false);
       // The browser retries by itself (sending Last-Event-ID) unless it gave up for good.
-      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 1000);
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(connect, retryMs * (0.5 + Math.random()));
+        retryMs = Math.min(retryMs * 2, 30000);
+      }
     };
   }
 
