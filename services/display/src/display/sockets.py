@@ -5,7 +5,7 @@ A board dropped for its send timeout is unsubscribed at once, but uvicorn closes
 only once the data already buffered is flushed, and a client that never reads never lets it:
 the socket would stay open for as long as the client likes. With TCP_USER_TIMEOUT the kernel
 closes a connection whose client has taken nothing (its window shut, or nothing acknowledged)
-for that long (Linux 5.1+ counts a shut window too).
+for that long (a shut window counts on recent Linux: the security test sees it on 6.18).
 """
 
 import socket
