@@ -2,6 +2,7 @@
 
 Whatever it reads for boards passes through public.py: a board gets ticket numbers only."""
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -106,10 +107,17 @@ def decode_entry(entry_id: Any, fields: dict[Any, Any]) -> Entry:
     return _text(entry_id), public_update(update)
 
 
+_STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
+_MAX_PART = 2**64 - 1
+
+
 def valid_id(text: str) -> bool:
-    """A Redis stream id `<ms>-<seq>`, as sent in the SSE `id` field."""
+    """A Redis stream id `<ms>-<seq>`, as sent in the SSE `id` field: ASCII digits only
+    (str.isdigit takes '²', which int() refuses) and each part within Redis's 64 bits."""
+    if not _STREAM_ID.fullmatch(text):
+        return False
     ms, _, seq = text.partition("-")
-    return ms.isdigit() and seq.isdigit() and len(text) < 42
+    return int(ms) <= _MAX_PART and int(seq) <= _MAX_PART
 
 
 def id_tuple(text: str) -> tuple[int, int]:
