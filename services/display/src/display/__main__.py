@@ -5,6 +5,8 @@ import sys
 
 import uvicorn
 from antre_contracts.logs import setup_logging
+from antre_contracts.startup import refusal
+from pydantic import ValidationError
 
 from display.app import create_app
 from display.config import Settings
@@ -12,7 +14,10 @@ from display.sockets import listening_socket
 
 
 def main() -> None:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        sys.exit(f"display refuses to start: {refusal(exc, 'DISPLAY')}")
     setup_logging()
     config = uvicorn.Config(
         create_app(settings),
@@ -21,6 +26,9 @@ def main() -> None:
         workers=1,
         access_log=False,
         log_level="info",
+        # A board stream never ends by itself: without a bound, SIGTERM waited for every board
+        # to leave, and `docker stop` ended in a SIGKILL.
+        timeout_graceful_shutdown=3,
     )
     server = uvicorn.Server(config)
     logging.getLogger("display").info("serving on http://%s:%d", settings.host, settings.port)

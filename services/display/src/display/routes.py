@@ -115,10 +115,13 @@ async def readyz(request: Request) -> JSONResponse:
     checks = {"kafka": await deps.kafka_ok(), "redis": await deps.redis_ok()}
     down = deps.tasks.down()
     ok = all(checks.values()) and not down
-    body: dict[str, object] = {"status": "ready" if ok else "not ready"}
-    body.update({name: "ok" if up else "down" for name, up in checks.items()})
+    body: dict[str, object] = {name: "ok" if up else "down" for name, up in checks.items()}
     body["tasks_down"] = down
-    return JSONResponse(body, status_code=200 if ok else 503)
+    if ok:
+        return JSONResponse({"status": "ready", **body})
+    # Not ready is an error like any other: problem JSON, with what is missing beside it.
+    problem, retry = unavailable(texts.NOT_READY, request.url.path)
+    return JSONResponse({**problem, **body}, 503, headers=retry, media_type=PROBLEM_JSON)
 
 
 @router.get("/metrics", tags=["ops"])

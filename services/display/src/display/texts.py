@@ -45,3 +45,8 @@ def page_texts() -> dict[str, object]:
         "counterStates": COUNTER_STATES,
         "ticketStates": TICKET_STATES,
     }
+
+
+NOT_READY = (
+    "Papan belum siap: Kafka, Redis atau tugas latar belakangnya belum berjalan (lihat rinciannya)."
+)
