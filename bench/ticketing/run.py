@@ -73,7 +73,9 @@ def bench_catalog(counters: int, path: Path) -> Path:
     text += (
         '[[officers]]\nid = "koordinator"\nname = "Koordinator"\n'
         f"counters = {json.dumps(ids)}\n"
-        f'token_sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"\n'
+        f'token_sha256 = "{hashlib.sha256(TOKEN.encode()).hexdigest()}"\n\n'
+        '[[kiosks]]\nid = "kios-1"\nname = "Kios 1"\n'
+        f'token_sha256 = "{hashlib.sha256(b"demo-kiosk-01").hexdigest()}"\n'
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -210,7 +212,9 @@ async def floor(
     async def worker(rng: random.Random) -> None:
         nonlocal issued
         while time.perf_counter() < end:
-            await store.issue(store.call(), rng.choice(services), "regular", "kiosk", None, None)
+            await store.issue(
+                store.call(), rng.choice(services), "regular", "kiosk", False, None, None
+            )
             issued += 1
 
     await asyncio.gather(*(worker(random.Random(i)) for i in range(connections)))
