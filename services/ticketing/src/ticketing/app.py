@@ -53,9 +53,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         )
         tasks = Supervisor()
         access = Access(catalog_, settings, redis, site)
-        app.state.runtime = Runtime(
-            catalog_, store, access, settings.enforce_hours, settings.secret_key.strip().encode()
-        )
+        app.state.runtime = Runtime(catalog_, store, access, settings.enforce_hours)
         app.state.redis, app.state.kafka, app.state.tasks = redis, kafka, tasks
         # Nothing here waits for Redis or Kafka: ticketing starts (not ready) without them, and
         # each loop begins working once its dependency answers.

@@ -72,10 +72,6 @@ def refuse_demo_tokens(catalog: Catalog, shipped: Path) -> None:
         )
 
 
-def _limits(spec: str) -> list[RateLimitItem]:
-    return parse_many(spec)
-
-
 class Access:
     """Checks tokens and limits; one per app, over the app's Redis pool."""
 
@@ -94,17 +90,21 @@ class Access:
         self._blocks = f"{{{site}}}:lim:blocked"
         self._moving = MovingWindowRateLimiter(storage)  # exact: failed sign-ins
         self._sliding = SlidingWindowCounterRateLimiter(storage)  # cheap: issue rates
-        self.kiosk_rate = _limits(settings.kiosk_rate)
-        self.public_per_address = _limits(settings.public_rate_per_address)
-        self.public_site = _limits(settings.public_rate_site)
-        self.lookup_misses = _limits(settings.ticket_lookup_misses_per_address)
-        self.failures_per_address = _limits(settings.signin_failures_per_address)
-        self.failures_per_counter = _limits(settings.signin_failures_per_counter)
+        self.kiosk_rate = parse_many(settings.kiosk_rate)
+        self.public_per_address = parse_many(settings.public_rate_per_address)
+        self.public_site = parse_many(settings.public_rate_site)
+        self.lookup_misses = parse_many(settings.ticket_lookup_misses_per_address)
+        self.failures_per_address = parse_many(settings.signin_failures_per_address)
+        self.failures_per_counter = parse_many(settings.signin_failures_per_counter)
+
+    def keyed(self, data: bytes, length: int = 40) -> str:
+        """An HMAC under TICKETING_SECRET_KEY, hex: what Redis keeps in place of something
+        that must not be read back (an address, a body holding a phone number)."""
+        return hmac.new(self._key, data, hashlib.sha256).hexdigest()[:length]
 
     def address(self, request: Request) -> str:
         """The client's address as a key: an HMAC, so Redis never holds it in clear."""
-        host = request.client.host if request.client else "-"
-        return hmac.new(self._key, host.encode(), hashlib.sha256).hexdigest()[:24]
+        return self.keyed((request.client.host if request.client else "-").encode(), 24)
 
     # Officers
 
@@ -183,12 +183,12 @@ class Access:
                 await self._failed(address, None)
                 raise Problem("invalid_kiosk_token", headers=_BEARER)
             self._strong(token, f"kiosk {kiosk.id}")
-            await self._within(self._sliding, self.kiosk_rate, "kiosk", kiosk.id)
+            await self._within(self.kiosk_rate, "kiosk", kiosk.id)
             return Issuer("kiosk", kiosk)
         if channel == "kiosk":
             raise Problem("kiosk_token_required", headers=_BEARER)
-        await self._within(self._sliding, self.public_per_address, "pub", self.address(request))
-        await self._within(self._sliding, self.public_site, "pub-site", "all")
+        await self._within(self.public_per_address, "pub", self.address(request))
+        await self._within(self.public_site, "pub-site", "all")
         return Issuer(channel or "web", None)
 
     async def lookup_allowed(self, request: Request) -> None:
@@ -199,25 +199,13 @@ class Access:
         for item in self.lookup_misses:
             await self._count(self._sliding, item, "miss", self.address(request))
 
-    async def _within(
-        self,
-        limiter: MovingWindowRateLimiter | SlidingWindowCounterRateLimiter,
-        items: list[RateLimitItem],
-        *who: str,
-    ) -> None:
+    async def _within(self, items: list[RateLimitItem], *who: str) -> None:
+        """Count an issue request against rate limits (429 once one is used up)."""
         for item in items:
-            if not await limiter.hit(item, *who):
-                retry = await self._retry_after(limiter, item, *who)
+            if not await self._sliding.hit(item, *who):
+                stats = await self._sliding.get_window_stats(item, *who)
+                retry = str(max(1, math.ceil(stats.reset_time - time.time())))
                 raise Problem("rate_limited", {"Retry-After": retry}, retry_after=retry)
-
-    @staticmethod
-    async def _retry_after(
-        limiter: MovingWindowRateLimiter | SlidingWindowCounterRateLimiter,
-        item: RateLimitItem,
-        *who: str,
-    ) -> str:
-        stats = await limiter.get_window_stats(item, *who)
-        return str(max(1, math.ceil(stats.reset_time - time.time())))
 
 
 def _bearer(request: Request) -> str:

@@ -24,7 +24,6 @@ class Runtime:
     store: QueueStore
     access: Access
     enforce_hours: bool
-    fingerprint_key: bytes
 
 
 IDEMPOTENCY_DOC = {

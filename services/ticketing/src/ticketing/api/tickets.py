@@ -1,7 +1,5 @@
 """Public ticket routes: issue a ticket (kiosk, web), read a ticket and a queue."""
 
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -102,7 +100,7 @@ async def issue_ticket(request: Request) -> Response:
         canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
         # Keyed: the body holds the phone in clear, and a plain hash kept a day could be
         # reversed by trying every number.
-        fingerprint = hmac.new(rt.fingerprint_key, canonical, hashlib.sha256).hexdigest()[:40]
+        fingerprint = rt.access.keyed(canonical)
     try:
         raw = await rt.store.issue(
             call,
