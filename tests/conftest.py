@@ -13,9 +13,10 @@ import redis.asyncio as aioredis
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.support.cleanup import forget_sites
+from tests.support.processes import TEST_REDIS
 
 KAFKA = os.environ.get("ANTRE_TEST_KAFKA", "127.0.0.1:9092")
-REDIS_URL = os.environ.get("ANTRE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REDIS_URL = TEST_REDIS
 
 TopicFactory = Callable[..., Awaitable[str]]
 

@@ -12,6 +12,10 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 LOGS = REPO / "var" / "log" / "tests"
+TEST_REDIS = os.environ.get("ANTRE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+"""Unless a test says otherwise, a service process it starts uses this Redis (each test keeps to
+its own site's keys, so one Redis serves them all). `make up` gives each service a Redis of its
+own (deploy/local/infra.sh); the scale-out tests do too."""
 
 
 class ServiceProcess:
@@ -32,7 +36,7 @@ class ServiceProcess:
         """Start the process and return at once (it may not be ready: a dependency away)."""
         LOGS.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115
-        env = {**os.environ, **self.env}
+        env = {**os.environ, f"{self.package.upper()}_REDIS_URL": TEST_REDIS, **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", self.package], env=env, stdout=log, stderr=log, cwd=REPO
         )

@@ -16,7 +16,7 @@ class Settings(BaseSettings):
 
     environment: str = "development"
     kafka_bootstrap: str = "127.0.0.1:9092"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = "redis://127.0.0.1:6381/0"  # its own Redis (deploy/local: redis-display)
     topic: str = QUEUE_EVENTS
     dlq_topic: str = DEAD_LETTERS
     group_id: str = "display"

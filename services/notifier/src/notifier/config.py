@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="0.0.0.0 in a container")
     port: int = 8003
     kafka_bootstrap: str = "127.0.0.1:9092"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = "redis://127.0.0.1:6380/0"  # its own Redis (deploy/local: redis-notifier)
     redis_connections: int = Field(default=64, ge=4, description="Pool size; callers wait")
     topic: str = QUEUE_EVENTS
     dead_letter_topic: str = DEAD_LETTERS
