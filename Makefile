@@ -14,7 +14,7 @@ install: ## Install what is missing: uv and the Python workspace, system package
 infra: install ## Start Kafka, Redis and Kannel (idempotent)
 	@bash deploy/local/infra.sh up kafka redis kannel
 
-up: infra ## Start the whole local system in the background and print its URLs (SIM=60 plays a day)
+up: infra ## Start the whole local system in the background and print its URLs (SIM=60 plays a day; KAFKA_NODES=3: a 3-node Kafka cluster)
 	@bash deploy/local/services.sh up
 	@bash deploy/local/infra.sh up prometheus
 	@if [ -n "$(SIM)" ]; then nohup $(UV) run --frozen python -m tools.simulator --speed $(SIM) >var/log/simulator.log 2>&1 & echo "  Simulator (speed $(SIM)) -> var/log/simulator.log"; fi

@@ -19,6 +19,9 @@
 #
 # Ports (override with the environment variable in brackets):
 #   Kafka 9092 [KAFKA_PORT], controller 9093 [KAFKA_CONTROLLER_PORT]
+#   KAFKA_NODES=3: a three-node KRaft cluster instead (kafka-1..3 on 9092, 9094, 9096; their
+#     controllers on 9093, 9095, 9097), topics with 3 replicas and min.insync.replicas 2.
+#     `up kafka` restarts any node that is down; `down kafka` stops whichever Kafka runs.
 #   Redis: ticketing's 6379 [REDIS_PORT], the notifier's 6380 [REDIS_NOTIFIER_PORT],
 #          the display's 6381 [REDIS_DISPLAY_PORT] (one Redis per service, see below)
 #   Kannel admin 13000 [KANNEL_ADMIN_PORT], smsbox 13001 [KANNEL_SMSBOX_PORT],
@@ -46,7 +49,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-VAR="$REPO/var"
+# ANTRE_VAR: another state directory (a test's own cluster beside the running system).
+VAR="${ANTRE_VAR:-$REPO/var}"
 RUN_DIR="$VAR/run"
 LOG_DIR="$VAR/log"
 
@@ -54,6 +58,9 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 KAFKA_READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-60}"
+# 1: one combined node (the default). 3: a three-node KRaft cluster, node N on client port
+# KAFKA_PORT+2(N-1) and controller port one above it (9092/9093, 9094/9095, 9096/9097).
+KAFKA_NODES="${KAFKA_NODES:-1}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 REDIS_NOTIFIER_PORT="${REDIS_NOTIFIER_PORT:-6380}"
 REDIS_DISPLAY_PORT="${REDIS_DISPLAY_PORT:-6381}"
@@ -67,10 +74,12 @@ PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 PROMETHEUS_CONFIG="${PROMETHEUS_CONFIG:-$REPO/deploy/prometheus/prometheus.yml}"
 
 KAFKA_DIR="$VAR/kafka"
-KAFKA_LIBS="$KAFKA_DIR/libs"
+KAFKA_LIBS="$REPO/var/kafka/libs"  # one copy of the jars, whatever ANTRE_VAR says
 KAFKA_POM="$HERE/kafka/pom.xml"
 KAFKA_PROPS="$KAFKA_DIR/server.properties"
 KAFKA_DATA="$KAFKA_DIR/data"
+KAFKA_CLUSTER_DIR="$VAR/kafka-cluster"
+KAFKA_CLUSTER_SIZE=3
 REDIS_DIR="$VAR/redis"
 KANNEL_DIR="$VAR/kannel"
 KANNEL_CONF="$KANNEL_DIR/kannel.conf"
@@ -137,6 +146,7 @@ proc_is() {
 signature() {
     case $1 in
         kafka) printf '%s\n' "kafka.Kafka" "$KAFKA_PROPS" ;;
+        kafka-[1-3]) printf '%s\n' "kafka.Kafka" "$KAFKA_CLUSTER_DIR/node-${1#kafka-}/server.properties" ;;
         redis | redis-notifier | redis-display) printf '%s\n' "redis-server" "$(redis_conf "$1")" ;;
         bearerbox) printf '%s\n' "bearerbox" "$KANNEL_CONF" ;;
         smsbox) printf '%s\n' "smsbox" "$KANNEL_CONF" ;;
@@ -414,10 +424,15 @@ kafka_prepare() {
 }
 
 kafka_ready() {
-    python_run "$HERE/kafka_ready.py" --bootstrap "127.0.0.1:$KAFKA_PORT" "$@"
+    python_run "$HERE/kafka_ready.py" --bootstrap "$(kafka_bootstrap)" "$@"
 }
 
 up_kafka() {
+    [[ $KAFKA_NODES == 1 || $KAFKA_NODES == 3 ]] || die "KAFKA_NODES must be 1 or 3, not '$KAFKA_NODES'"
+    if [[ $KAFKA_NODES == 3 ]]; then
+        up_kafka_cluster
+        return
+    fi
     local pid started
     started=$(now)
     running kafka >/dev/null || port_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
@@ -442,7 +457,96 @@ up_kafka() {
 
 down_kafka() {
     # A single combined node shuts down in a few seconds; 30 s before SIGKILL.
-    if stop_proc kafka 30 "${1:-TERM}"; then say "kafka: stopped"; else say "kafka: not running"; fi
+    if [[ $KAFKA_NODES != 3 ]]; then
+        if stop_proc kafka 30 "${1:-TERM}"; then say "kafka: stopped"; else say "kafka: not running"; fi
+        return 0
+    fi
+    # The cluster's nodes get the signal together: one by one, the last would wait for a
+    # controller quorum that has already left.
+    local n pid pids=()
+    for n in $(seq 1 "$KAFKA_CLUSTER_SIZE"); do
+        pid=$(running "kafka-$n") && kill -s "${1:-TERM}" "$pid" 2>/dev/null && pids+=("kafka-$n")
+    done
+    for n in "${pids[@]}"; do
+        stop_proc "$n" 20 "${1:-TERM}" || true
+        say "$n: stopped"
+    done
+    ((${#pids[@]})) || say "kafka: no cluster node running"
+}
+
+# The three-node cluster (KAFKA_NODES=3): processes kafka-1..3, data in var/kafka-cluster.
+kafka_node_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
+kafka_node_controller_port() { echo $((KAFKA_PORT + 2 * ($1 - 1) + 1)); }
+
+kafka_cluster_bootstrap() {
+    local n list=()
+    for n in $(seq 1 "$KAFKA_CLUSTER_SIZE"); do list+=("127.0.0.1:$(kafka_node_port "$n")"); done
+    local IFS=,
+    echo "${list[*]}"
+}
+
+kafka_bootstrap() {
+    if [[ $KAFKA_NODES == 3 ]]; then kafka_cluster_bootstrap; else echo "127.0.0.1:$KAFKA_PORT"; fi
+}
+
+kafka_cluster_prepare() {
+    kafka_jars_ok || install_kafka_jars
+    command -v java >/dev/null || die "java missing: run 'deploy/local/infra.sh install'"
+    local n voters=() dir
+    for n in $(seq 1 "$KAFKA_CLUSTER_SIZE"); do voters+=("$n@127.0.0.1:$(kafka_node_controller_port "$n")"); done
+    mkdir -p "$KAFKA_CLUSTER_DIR"
+    while [[ ! -s $KAFKA_CLUSTER_DIR/cluster.id || $(<"$KAFKA_CLUSTER_DIR/cluster.id") == -* ]]; do
+        head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$KAFKA_CLUSTER_DIR/cluster.id"
+    done
+    kafka_java_cmd
+    for n in $(seq 1 "$KAFKA_CLUSTER_SIZE"); do
+        dir="$KAFKA_CLUSTER_DIR/node-$n"
+        mkdir -p "$dir/data"
+        render "$HERE/kafka/cluster.properties.in" "$dir/server.properties" "NODE_ID=$n" \
+            "KAFKA_PORT=$(kafka_node_port "$n")" \
+            "KAFKA_CONTROLLER_PORT=$(kafka_node_controller_port "$n")" \
+            "KAFKA_DATA_DIR=$dir/data" "QUORUM_VOTERS=$(IFS=,; echo "${voters[*]}")"
+        [[ -f $dir/data/meta.properties ]] && continue
+        say "kafka-$n: formatting $dir/data (cluster id $(<"$KAFKA_CLUSTER_DIR/cluster.id"))"
+        # A static quorum (controller.quorum.voters): formatted with neither --standalone nor
+        # --initial-controllers.
+        "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$(<"$KAFKA_CLUSTER_DIR/cluster.id")" \
+            -c "$dir/server.properties" </dev/null >>"$LOG_DIR/kafka-format.log" 2>&1 ||
+            {
+                tail -n 20 "$LOG_DIR/kafka-format.log" >&2
+                die "kafka-$n storage format failed (log: $LOG_DIR/kafka-format.log)"
+            }
+    done
+}
+
+# Start every node that is not running (so `up kafka` also brings back one that was killed),
+# then wait for the whole cluster: metadata, and topics with three replicas and min ISR 2.
+up_kafka_cluster() {
+    local n pid started name missing=0
+    started=$(now)
+    for n in $(seq 1 "$KAFKA_CLUSTER_SIZE"); do
+        name="kafka-$n"
+        running "$name" >/dev/null || port_free "$name" "$(kafka_node_port "$n")" "$(kafka_node_controller_port "$n")"
+        running "$name" >/dev/null || missing=1
+    done
+    if ((missing)); then
+        kafka_cluster_prepare
+        kafka_java_cmd
+        for n in $(seq 1 "$KAFKA_CLUSTER_SIZE"); do
+            name="kafka-$n"
+            running "$name" >/dev/null && continue
+            launch "$name" "$LOG_DIR/$name.log" /dev/null "${KAFKA_JAVA[@]}" kafka.Kafka \
+                "$KAFKA_CLUSTER_DIR/node-$n/server.properties"
+            say "$name: starting (pid $(<"$RUN_DIR/$name.pid")) on 127.0.0.1:$(kafka_node_port "$n")"
+        done
+    fi
+    for n in $(seq 1 "$KAFKA_CLUSTER_SIZE"); do
+        wait_for "kafka-$n port" "$KAFKA_READY_TIMEOUT" "kafka-$n" "$LOG_DIR/kafka-$n.log" \
+            port_listening "$(kafka_node_port "$n")"
+    done
+    kafka_ready --quiet --timeout "$KAFKA_READY_TIMEOUT" --replication-factor 3 --min-insync 2 ||
+        die "the Kafka cluster did not become ready in ${KAFKA_READY_TIMEOUT}s (logs: $LOG_DIR/kafka-N.log)"
+    say "kafka: cluster of $KAFKA_CLUSTER_SIZE ready on $(kafka_cluster_bootstrap) in $(elapsed "$started")"
 }
 
 # One status line for a component with a single process: stopped, or running and (not) ready.
@@ -462,7 +566,16 @@ report_status() {  # name endpoint ready-check...
 }
 
 kafka_check() { kafka_ready --check --quiet --timeout 5 2>/dev/null; }
-status_kafka() { report_status kafka "127.0.0.1:$KAFKA_PORT" kafka_check; }
+status_kafka() {
+    if [[ $KAFKA_NODES == 3 ]]; then
+        local n rc=0
+        for n in $(seq 1 "$KAFKA_CLUSTER_SIZE"); do
+            report_status "kafka-$n" "127.0.0.1:$(kafka_node_port "$n")" kafka_check || rc=1
+        done
+        return "$rc"
+    fi
+    report_status kafka "127.0.0.1:$KAFKA_PORT" kafka_check
+}
 
 # ---------------------------------------------------------------------------------------
 # redis
@@ -808,7 +921,7 @@ cmd_logs() {
     fi
     local files=()
     case $1 in
-        kafka) files=("$LOG_DIR/kafka.log") ;;
+        kafka) files=("$LOG_DIR/kafka.log" "$LOG_DIR"/kafka-[1-3].log) ;;
         redis) files=("$LOG_DIR/redis.log" "$LOG_DIR/redis-notifier.log" "$LOG_DIR/redis-display.log") ;;
         kannel) files=("$LOG_DIR/kannel-bearerbox.log" "$LOG_DIR/kannel-smsbox.log" "$LOG_DIR/fakesmsc.log") ;;
         fakesmsc) files=("$LOG_DIR/fakesmsc.log") ;;
@@ -824,7 +937,7 @@ cmd_logs() {
 }
 
 cmd_env() {
-    say "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT"
+    say "KAFKA_BOOTSTRAP_SERVERS=$(kafka_bootstrap)"
     say "TICKETING_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0"
     say "NOTIFIER_REDIS_URL=redis://127.0.0.1:$REDIS_NOTIFIER_PORT/0"
     say "DISPLAY_REDIS_URL=redis://127.0.0.1:$REDIS_DISPLAY_PORT/0"

@@ -5,6 +5,8 @@ Used by deploy/local/infra.sh (``up kafka`` and ``status``), usable by hand or f
     python deploy/local/kafka_ready.py                       # wait (60 s), create the defaults
     python deploy/local/kafka_ready.py --timeout 5 --check   # probe only, create nothing
     python deploy/local/kafka_ready.py --topic my.topic:3 --topic other:1
+    python deploy/local/kafka_ready.py --bootstrap 127.0.0.1:9092,127.0.0.1:9094 \
+        --replication-factor 3 --min-insync 2             # the 3-node cluster (KAFKA_NODES=3)
 
 A broker counts as ready when a metadata request answers (not when its port opens: the
 port opens before the KRaft controller has elected itself). After that, every requested
@@ -90,11 +92,16 @@ async def ensure_topics(
     replication_factor: int,
     deadline: float,
     quiet: bool,
+    min_insync: int | None = None,
 ) -> int:
     missing = [t for t in wanted if t.name not in existing]
+    configs = {"min.insync.replicas": str(min_insync)} if min_insync else {}
     if missing:
         response = await admin.create_topics(
-            [NewTopic(t.name, t.partitions, replication_factor) for t in missing],
+            [
+                NewTopic(t.name, t.partitions, replication_factor, topic_configs=configs)
+                for t in missing
+            ],
             timeout_ms=10_000,
         )
         for topic, code, *rest in response.topic_errors:
@@ -150,7 +157,13 @@ async def main_async(args: argparse.Namespace) -> int:
             return 0
         topics = args.topic or [parse_topic(t) for t in DEFAULT_TOPICS]
         code = await ensure_topics(
-            admin, existing, topics, args.replication_factor, deadline, args.quiet
+            admin,
+            existing,
+            topics,
+            args.replication_factor,
+            deadline,
+            args.quiet,
+            args.min_insync,
         )
         if code == 0:
             log(f"ready after {time.monotonic() - started:.1f}s", args.quiet)
@@ -179,6 +192,12 @@ def main() -> int:
         help=f"topic to create if missing; repeatable (default: {' '.join(DEFAULT_TOPICS)})",
     )
     parser.add_argument("--replication-factor", type=int, default=1)
+    parser.add_argument(
+        "--min-insync",
+        type=int,
+        default=None,
+        help="min.insync.replicas of the topics it creates (default: the broker's)",
+    )
     parser.add_argument(
         "--check", action="store_true", help="only wait for metadata; create no topic"
     )

@@ -7,7 +7,8 @@
 #   deploy/local/services.sh down [service...]   stop (SIGTERM, then SIGKILL)
 #   deploy/local/services.sh status              one line each
 #
-# Environment for the services comes from deploy/local/services.env (development values).
+# Environment for the services comes from deploy/local/services.env (development values);
+# with KAFKA_NODES=3 they are given the three-node Kafka cluster's addresses.
 
 set -euo pipefail
 
@@ -43,6 +44,11 @@ up_one() {
       # shellcheck disable=SC1091
       . "$HERE/services.env"
       set +a
+      if [[ ${KAFKA_NODES:-1} == 3 ]]; then  # the three-node cluster of infra.sh
+        bootstrap=$(bash "$HERE/infra.sh" env | sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p')
+        export TICKETING_KAFKA_BOOTSTRAP=$bootstrap DISPLAY_KAFKA_BOOTSTRAP=$bootstrap \
+          NOTIFIER_KAFKA_BOOTSTRAP=$bootstrap
+      fi
       cd "$REPO"
       exec setsid "$PY" -m "$s" >>"$LOG_DIR/$s.log" 2>&1 < /dev/null
     ) &
