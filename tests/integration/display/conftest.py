@@ -109,10 +109,12 @@ class Running:
 @pytest.fixture
 def display_settings(kafka_bootstrap: str, redis_url: str, site_id: str) -> Callable[..., Settings]:
     def make(topic: str, dlq: str, **extra: Any) -> Settings:
-        return Settings(
-            kafka_bootstrap=kafka_bootstrap, redis_url=redis_url, topic=topic, dlq_topic=dlq,
-            group_id=f"display-{site_id}", site_id=site_id, port=free_port(), **extra,
-        )  # fmt: skip
+        values = {
+            "kafka_bootstrap": kafka_bootstrap, "redis_url": redis_url, "topic": topic,
+            "dlq_topic": dlq, "group_id": f"display-{site_id}", "site_id": site_id,
+            "port": free_port(),
+        }  # fmt: skip
+        return Settings(**{**values, **extra})
 
     return make
 

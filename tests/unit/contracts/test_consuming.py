@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka import TopicPartition
-from antre_contracts.consuming import Item, SequencedConsumer
+from antre_contracts.consuming import Item, Positions, Rewind, SequencedConsumer
 from antre_contracts.sequencing import Verdict, verdict
 from prometheus_client import CollectorRegistry
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -40,9 +40,18 @@ def event(key: str, seq: int, type_: str = "antre.ticket.service_started", **ext
     return orjson.dumps(body)
 
 
+@dataclass
 class Consumer:
+    seeks: list[tuple[TopicPartition, int | None]] = field(default_factory=list)
+
     def assignment(self) -> set[TopicPartition]:
-        return {TP}
+        return {TP, TopicPartition("t", 1)}
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+    async def seek_to_beginning(self, tp: TopicPartition) -> None:
+        self.seeks.append((tp, None))
 
 
 @dataclass
@@ -73,6 +82,8 @@ class Hall:
     commits: list[dict[TopicPartition, int]] = field(default_factory=list)
     fail_on: set[tuple[str, int]] = field(default_factory=set)
     redis_away: bool = False
+    rewind: dict[TopicPartition, int | None] | None = None
+    positions: list[Positions | None] = field(default_factory=list)
 
     async def prepare(self, record: Record, envelope: Any, data: Any) -> str:
         return "event"
@@ -80,9 +91,12 @@ class Hall:
     def skip(self, record: Record, envelope: Any) -> str:
         return "skip"
 
-    async def apply(self, items: list[Item[str]]) -> list[str]:
+    async def apply(self, items: list[Item[str]], positions: Positions | None) -> list[str]:
         if self.redis_away:
             raise RedisConnectionError("Connection refused")
+        self.positions.append(positions)
+        if self.rewind is not None and positions is not None:
+            raise Rewind(self.rewind)
         out = []
         for item in items:
             key, epoch, seq = item.position
@@ -183,3 +197,36 @@ async def test_an_unreadable_event_is_dead_lettered_with_its_reason(
     assert [offset for offset, _ in hall.dead] == [1]
     # With a readable envelope its place is taken, so q3 follows; without, q3 waits for a q2.
     assert hall.applied == ([("q", 1), ("q", 2), ("q", 3)] if skipped else [("q", 1)])
+
+
+async def test_the_first_apply_of_a_batch_gets_its_positions_even_without_items() -> None:
+    hall = Hall()
+    c = consumer_for(hall)
+    other = TopicPartition("t", 1)
+    await handle(
+        c, Record(4, event("q", 1)), Record(7, event("q", 2)), Record(2, b"{}", partition=1)
+    )
+    assert hall.positions[0] == {TP: (4, 8), other: (2, 3)}
+    hall.positions.clear()
+
+    async def not_ours(record: Record, envelope: Any, data: Any) -> None:
+        return None
+
+    c._prepare = not_ours  # type: ignore[assignment]
+    await handle(c, Record(8, event("q", 3)))
+    assert hall.positions == [{TP: (8, 9)}], "a batch of other sites' events moves the offsets"
+
+
+async def test_a_rewind_rereads_the_named_partitions_from_their_offsets_and_drops_their_holds() -> (
+    None
+):
+    hall = Hall()
+    c = consumer_for(hall)
+    await handle(c, Record(0, event("q", 2)))  # held: q 1 is missing
+    assert len(c.held) == 1
+    hall.rewind = {TP: None, TopicPartition("t", 1): 5}
+    message = await handle(c, Record(1, event("x", 1)))
+    assert message.nacked, "every partition of the batch goes back to its start first"
+    assert message.consumer.seeks == [(TP, None), (TopicPartition("t", 1), 5)]
+    assert c.held == {}, "held events are read again from the rewound offset"
+    assert hall.applied == [] and hall.commits == [{TP: 0}], "nothing applied or committed"

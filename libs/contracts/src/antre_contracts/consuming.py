@@ -89,10 +89,26 @@ class Item(Generic[P]):
 
 Prepare = Callable[[Any, CloudEvent, EventData], Awaitable[P | None]]
 Skip = Callable[[Any, CloudEvent], P | None]
-Apply = Callable[[list[Item[P]]], Awaitable[list[str]]]
+Positions = dict[TopicPartition, tuple[int, int]]
+"""Per partition, the offsets a batch read: (its first record, past its last record)."""
+Apply = Callable[[list[Item[P]], Positions | None], Awaitable[list[str]]]
+"""Applies items, answering per item. A batch's first call gets the batch's `Positions` (a
+consumer that keeps its offsets with its state stores them in the same write, and may raise
+`Rewind`); the one-by-one calls after a failed batch get None. Called with no items when a
+batch held none of the consumer's events, so that its offsets still move on."""
 DeadLetter = Callable[[Any, str], Awaitable[None]]
 Outcome = tuple[str, str]
 """(event type, result): what the service counts in its metrics."""
+
+
+class Rewind(Exception):
+    """Raised by `apply`: the state is behind what was read (its store lost writes, or is new).
+    The batch is not applied; each partition named is read again from the offset given (None:
+    from its beginning), the others from the batch's start."""
+
+    def __init__(self, offsets: dict[TopicPartition, int | None]) -> None:
+        super().__init__(", ".join(f"{tp.topic}/{tp.partition}: {o}" for tp, o in offsets.items()))
+        self.offsets = offsets
 
 
 class _TryAgain(Exception):
@@ -129,6 +145,17 @@ class SequencedConsumer(Generic[P]):
             raise RuntimeError("no Kafka message in the broker's context")
         try:
             outcomes = await self._handle(message.consumer, message.raw_message)
+        except Rewind as rewind:
+            log.warning("the state is behind what was read: reading again from %s", rewind)
+            await message.nack()  # every partition back to the batch's start, then:
+            for tp, offset in rewind.offsets.items():
+                for place in [p for p in self.held if p[0] == tp]:
+                    del self.held[place]  # read again from `offset`, which is before it
+                if offset is None:
+                    await message.consumer.seek_to_beginning(tp)
+                else:
+                    message.consumer.seek(tp, offset)
+            return []
         except Exception as exc:
             if isinstance(exc, _TryAgain):
                 delay = 0.5
@@ -164,7 +191,7 @@ class SequencedConsumer(Generic[P]):
         )
         new = {item.place for item in fresh}
         now = time.monotonic()
-        for item, result in await self._apply_all(items):
+        for item, result in await self._apply_all(items, _positions(records)):
             if result == "gap":
                 self.held.setdefault(item.place, (item, now))
             else:
@@ -194,12 +221,16 @@ class SequencedConsumer(Generic[P]):
             return await self._failed(Item(record, event, cast(P, None)), exc, outcomes)
         return None if payload is None else Item(record, event, payload)
 
-    async def _apply_all(self, items: list[Item[P]]) -> list[tuple[Item[P], str]]:
+    async def _apply_all(
+        self, items: list[Item[P]], positions: Positions
+    ) -> list[tuple[Item[P], str]]:
         """Each item with its result; a poison item is replaced by the one that skips it."""
-        if not items:
+        if not items and not positions:
             return []
         try:
-            return list(zip(items, await self._apply(items), strict=True))
+            return list(zip(items, await self._apply(items, positions), strict=True))
+        except Rewind:
+            raise
         except Exception as exc:
             if transient(exc):
                 raise
@@ -207,7 +238,7 @@ class SequencedConsumer(Generic[P]):
         done: list[tuple[Item[P], str]] = []
         for item in items:
             try:
-                (result,) = await self._apply([item])
+                (result,) = await self._apply([item], None)
             except Exception as exc:
                 if transient(exc):
                     raise
@@ -215,7 +246,7 @@ class SequencedConsumer(Generic[P]):
                 if skipped is None:
                     done.append((item, "dead_letter"))
                     continue
-                (moved,) = await self._apply([skipped])
+                (moved,) = await self._apply([skipped], None)
                 # Held, the skip waits in the poison's place for the events before it.
                 done.append((skipped, "gap" if moved == "gap" else "dead_letter"))
                 continue
@@ -251,6 +282,15 @@ class SequencedConsumer(Generic[P]):
             if tp in offsets:
                 offsets[tp] = min(offsets[tp], offset)
         return offsets
+
+
+def _positions(records: tuple[Any, ...]) -> Positions:
+    positions: Positions = {}
+    for r in records:
+        tp = TopicPartition(r.topic, r.partition)
+        first, end = positions.get(tp, (r.offset, r.offset + 1))
+        positions[tp] = (min(first, r.offset), max(end, r.offset + 1))
+    return positions
 
 
 class _HeldCollector(Collector):

@@ -1,14 +1,29 @@
--- Apply a batch of board changes atomically, each appending its board update to the stream.
+-- Apply a batch of board changes atomically, each appending its board update to the stream,
+-- and keep the consumer's Kafka offsets in the same write (see "Offsets" below).
 -- One call per batch: on a Redis with appendfsync always, one fsync instead of one per event.
 -- KEYS: 1 position per partition key (hash: "epoch:sequence"), 2 counter tiles (hash),
---       3 waiting counts (hash), 4 recent calls (list of JSON), 5 board update stream
--- ARGV: 1 JSON array of changes (see projection.py), 2 recent calls kept, 3 stream MAXLEN (~)
+--       3 waiting counts (hash), 4 recent calls (list of JSON), 5 board update stream,
+--       6 Kafka offsets (hash: "topic:partition" -> "safe:read")
+-- ARGV: 1 JSON array of changes (see projection.py; each with `tp`, "topic:partition", and
+--       `off`, its record's offset), 2 recent calls kept, 3 stream MAXLEN (~),
+--       4 the batch's offsets, JSON {"read": {tp: [first, end]}, "fresh": [tp...]}, or "" (a
+--       retry one by one: offsets left as they are)
 -- Returns, per change: "stale" (an earlier epoch) or "copy" (already applied): dropped; "gap"
 -- (events of its queue are missing before it): not applied, the consumer holds it; "noop"
 -- (applied, nothing visible changed); or the stream id of the update it appended.
+-- Or {"rewind", JSON {tp: offset or -1}}: nothing applied, the projection is behind what the
+-- consumer read (this Redis lost its last writes, or all of them: -1, read from the beginning).
 -- The sequencing rule is antre_contracts.sequencing's, in its words:
 --   an earlier epoch is stale; in the same epoch last + 1 is applied, at or below last is a
 --   copy, beyond is a gap; a later epoch begins at sequence 1, anything beyond is a gap.
+--
+-- Offsets. Per partition "safe:read": `read` is past the last record the projection has seen,
+-- `safe` is where to read again after a restart: `read`, or the offset of the first event
+-- still held (a gap) if that is earlier. A batch whose first record lies beyond `read` means
+-- this Redis lost writes that the consumer had made (a restart without fsync): it is not
+-- applied, and the consumer reads again from `safe`. A partition with no offsets here that the
+-- consumer has not just positioned at its beginning (`fresh`) means a projection rebuilt from
+-- nothing: it reads from the beginning.
 
 local function position(raw)
   if not raw then return 0, 0 end
@@ -116,8 +131,34 @@ local function apply(change)
   return id
 end
 
-local results = {}
+local batch = ARGV[4] ~= '' and cjson.decode(ARGV[4]) or nil
+
+if batch then
+  local fresh, rewind, behind = {}, {}, false
+  for _, tp in ipairs(batch.fresh) do fresh[tp] = true end
+  for tp, range in pairs(batch.read) do
+    local raw = redis.call('HGET', KEYS[6], tp)
+    if raw then
+      local safe, read = string.match(raw, '^(%d+):(%d+)$')
+      if tonumber(read) < range[1] then rewind[tp], behind = tonumber(safe), true end
+    elseif not fresh[tp] then
+      rewind[tp], behind = -1, true
+    end
+  end
+  if behind then return {'rewind', cjson.encode(rewind)} end
+end
+
+local results, held = {}, {}
 for i, change in ipairs(cjson.decode(ARGV[1])) do
   results[i] = apply(change)
+  if results[i] == 'gap' and (not held[change.tp] or change.off < held[change.tp]) then
+    held[change.tp] = change.off
+  end
+end
+if batch then
+  for tp, range in pairs(batch.read) do
+    local safe = math.min(range[2], held[tp] or range[2])
+    redis.call('HSET', KEYS[6], tp, string.format('%d:%d', safe, range[2]))
+  end
 end
 return results

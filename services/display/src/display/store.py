@@ -26,6 +26,24 @@ class Applied:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """A batch's offsets for apply.lua: per "topic:partition" [first, end) of what it read, and
+    the partitions the consumer has just positioned at their beginning."""
+
+    read: dict[str, tuple[int, int]]
+    fresh: frozenset[str] = frozenset()
+
+
+class Behind(Exception):
+    """The projection is behind the batch: per "topic:partition", where to read again (-1:
+    from the beginning). Nothing of the batch was applied."""
+
+    def __init__(self, offsets: dict[str, int]) -> None:
+        super().__init__(offsets)
+        self.offsets = offsets
+
+
+@dataclass(frozen=True)
 class Snapshot:
     counters: dict[str, dict[str, Any]]
     waiting: dict[str, int]
@@ -44,20 +62,32 @@ class BoardStore:
         self.waiting_key = f"{prefix}:waiting"
         self.recent_key = f"{prefix}:recent"
         self.stream_key = f"{prefix}:board"
+        self.offsets_key = f"{prefix}:offsets"
         self._recent = recent
         self._maxlen = maxlen
         lua = resources.files("display")
         self._apply = redis.register_script(lua.joinpath("apply.lua").read_text())
         self._snapshot = redis.register_script(lua.joinpath("snapshot.lua").read_text())
 
-    async def apply(self, changes: list[Change]) -> list[Applied]:
-        """Apply changes in order, atomically, each only in its queue's sequence."""
-        if not changes:
+    async def apply(self, changes: list[Change], batch: Batch | None = None) -> list[Applied]:
+        """Apply changes in order, atomically, each only in its queue's sequence; with the
+        batch's offsets (each change then names its `tp` and `off`), store them in the same
+        write. Raises Behind when the projection is behind what the batch follows."""
+        if not changes and batch is None:
             return []
         keys = [self.seq_key, self.counters_key, self.waiting_key, self.recent_key]
-        args: list[bytes | int] = [orjson.dumps(changes), self._recent, self._maxlen]
-        results = await self._apply(keys=[*keys, self.stream_key], args=args)
+        keys += [self.stream_key, self.offsets_key]
+        blob = orjson.dumps({"read": batch.read, "fresh": sorted(batch.fresh)}) if batch else b""
+        args: list[bytes | int] = [orjson.dumps(changes), self._recent, self._maxlen, blob]
+        results = await self._apply(keys=keys, args=args)
+        if results and _text(results[0]) == "rewind":
+            raise Behind({tp: int(o) for tp, o in orjson.loads(results[1]).items()})
         return [_applied(_text(r)) for r in results]
+
+    async def offsets(self) -> dict[str, int]:
+        """Where the consumer reads again from, per "topic:partition" (see apply.lua)."""
+        raw = await self.redis.hgetall(self.offsets_key)
+        return {_text(tp): int(_text(v).split(":")[0]) for tp, v in raw.items()}
 
     async def snapshot(self) -> Snapshot:
         """The whole board and the id of the last update it contains."""

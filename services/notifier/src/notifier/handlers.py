@@ -11,7 +11,7 @@ import orjson
 from aiokafka import ConsumerRecord
 from antre_contracts.batches import long_poll, no_body, tolerant_parser
 from antre_contracts.commits import Committer
-from antre_contracts.consuming import Item, SequencedConsumer
+from antre_contracts.consuming import Item, Positions, SequencedConsumer
 from antre_contracts.envelope import CloudEvent
 from antre_contracts.events import EventData
 from antre_contracts.phone import PhoneCipher
@@ -123,8 +123,11 @@ def skip(record: ConsumerRecord[Any, Any], envelope: CloudEvent) -> Payload:
     return _site(envelope), plan_json(Plan(), None)
 
 
-async def apply(deps: Deps, items: list[Item[Payload]]) -> list[str]:
-    """Record the plans in Redis in one round trip; wake the sender for new notices."""
+async def apply(deps: Deps, items: list[Item[Payload]], _: Positions | None) -> list[str]:
+    """Record the plans in Redis in one round trip; wake the sender for new notices. (Its
+    offsets stay with Kafka's commits: the notifier's Redis is durable.)"""
+    if not items:
+        return []
     now_ms = int(time.time() * 1000)
     rows = [
         (site, item.event.partitionkey, item.event.epoch, item.event.sequence, plan)
