@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     site = settings.site_id or catalog.site.id
     metrics = Metrics()
     broker = KafkaBroker(
-        settings.kafka_bootstrap,
+        settings.kafka_bootstrap.split(","),  # FastStream takes a str as one host
         acks="all",
         enable_idempotence=True,
         log_level=logging.DEBUG,  # a line per message at 200 calls/s is noise, not a log

@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis = redis_client(s.redis_url, s.redis_connections)
         store = NotifierStore(redis, s.group_id)
         broker = KafkaBroker(
-            s.kafka_bootstrap,
+            s.kafka_bootstrap.split(","),  # FastStream takes a str as one host
             acks="all",
             log_level=logging.DEBUG,  # "Received"/"Processed" per message: too chatty at INFO
             enable_idempotence=True,
