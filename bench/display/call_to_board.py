@@ -6,6 +6,11 @@ counters through ticketing's HTTP API, and measures at a separate probe client. 
 run it measures the floor: a raw Kafka produce → consume round trip at the same rate.
 
     uv run python bench/display/call_to_board.py --rate 200 --clients 100 --seconds 20
+
+The layout is the deployed one: each service on its own Redis (ticketing's BENCH_REDIS_URL,
+default 6379; the display's BENCH_DISPLAY_REDIS_URL, default 6381), Kafka at BENCH_KAFKA
+(default the single node; the three-node cluster of `KAFKA_NODES=3 infra.sh up kafka` with
+BENCH_KAFKA=127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096 and BENCH_KAFKA_REPLICAS=3).
 """
 
 import argparse
@@ -40,8 +45,10 @@ from bench.support.machine import (  # noqa: E402
 from tests.support.cleanup import forget_sites  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
-KAFKA = "127.0.0.1:9092"
+KAFKA = os.environ.get("BENCH_KAFKA", "127.0.0.1:9092")
+REPLICAS = int(os.environ.get("BENCH_KAFKA_REPLICAS", "1"))
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+DISPLAY_REDIS = os.environ.get("BENCH_DISPLAY_REDIS_URL", "redis://127.0.0.1:6381/0")
 BOSS = {"Authorization": "Bearer demo-koordinator"}
 KIOSK = {"Authorization": "Bearer demo-kiosk-01"}
 
@@ -250,16 +257,18 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     topic, dlq, floor_topic = (f"bench.{site}.{n}" for n in ("events", "dlq", "floor"))
     admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA)
     await admin.start()
-    await admin.create_topics(
-        [NewTopic(topic, 6, 1), NewTopic(dlq, 1, 1), NewTopic(floor_topic, 6, 1)]
-    )
+    isr = {"min.insync.replicas": "2"} if REPLICAS > 1 else {}
+    await admin.create_topics([
+        NewTopic(name, parts, REPLICAS, topic_configs=isr)
+        for name, parts in ((topic, 6), (dlq, 1), (floor_topic, 6))
+    ])  # fmt: skip
     ticketing = ServiceProcess("ticketing", args.port_base + 1, {
         "TICKETING_KAFKA_BOOTSTRAP": KAFKA, "TICKETING_REDIS_URL": REDIS, "TICKETING_TOPIC": topic,
         "TICKETING_SITE_ID": site, "TICKETING_ENFORCE_HOURS": "false",
         "TICKETING_PORT": str(args.port_base + 1), "TICKETING_KIOSK_RATE": "10000000/minute",
     })  # fmt: skip
     display = ServiceProcess("display", args.port_base + 2, {
-        "DISPLAY_KAFKA_BOOTSTRAP": KAFKA, "DISPLAY_REDIS_URL": REDIS, "DISPLAY_TOPIC": topic,
+        "DISPLAY_KAFKA_BOOTSTRAP": KAFKA, "DISPLAY_REDIS_URL": DISPLAY_REDIS, "DISPLAY_TOPIC": topic,
         "DISPLAY_DLQ_TOPIC": dlq, "DISPLAY_GROUP_ID": f"display-{site}", "DISPLAY_SITE_ID": site,
         "DISPLAY_PORT": str(args.port_base + 2),
     })  # fmt: skip
@@ -315,6 +324,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             cpu0 = {name: cpu_s(pid) for name, pid in pids.items()}
             busy0 = machine_busy()
             await redis_stalls_begin(REDIS)
+            await redis_stalls_begin(DISPLAY_REDIS)
             wall0 = time.monotonic()
             counter_ids = [c.id for c in counters]
             starts, errors = await drive(ticketing.url, counter_ids, args.rate, args.seconds)
@@ -323,7 +333,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 for name, pid in pids.items()
             }
             busy1 = machine_busy()
-            stalls = await redis_stalls(REDIS)
+            stalls = {"ticketing": await redis_stalls(REDIS),
+                      "display": await redis_stalls(DISPLAY_REDIS)}  # fmt: skip
             cores["whole machine"] = round(
                 (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]) * (os.cpu_count() or 1), 2
             )
@@ -343,6 +354,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await admin.delete_topics([topic, dlq, floor_topic])
         await admin.close()
         await forget_sites(REDIS, site, floor_topic)
+        await forget_sites(DISPLAY_REDIS, site)
     arrivals = next(r for r in results if isinstance(r, dict))
     floor_lat = next(r for r in results if isinstance(r, list))
     extra: dict[str, Any] = dict(r for r in results if isinstance(r, tuple))
@@ -357,6 +369,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     floor_ms = [x * 1000 for x in floor_lat]
     return {
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "layout": {
+            "kafka": KAFKA,
+            "replicas": REPLICAS,
+            "ticketing_redis": REDIS,
+            "display_redis": DISPLAY_REDIS,
+        },
         "rate_calls_per_s": args.rate,
         "seconds": args.seconds,
         "sse_clients": args.clients + 1,

@@ -1,6 +1,10 @@
 """Ticketing benchmark: issue throughput with Kafka acks, call-next latency, RSS, and the floor.
 
     uv run python bench/ticketing/run.py [--seconds 10] [--connections 64] [--counters 50]
+    uv run python bench/ticketing/run.py --processes 2 --out results-2-processes
+
+--processes N runs N ticketing processes on one site and one Redis (the scale-out layout);
+the load's connections are dealt to them in turn, as a load balancer in front would.
 
 One run on this machine with everything local (real Kafka, real Redis, ticketing as a process
 with one web worker). Writes bench/ticketing/results.md and results.json.
@@ -16,7 +20,9 @@ with one web worker). Writes bench/ticketing/results.md and results.json.
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import platform
 import random
 import statistics
@@ -45,11 +51,15 @@ from bench.support.http import Conn, percentile, rss_mb  # noqa: E402
 from tests.support.cleanup import forget_site  # noqa: E402
 from tests.support.processes import ServiceProcess  # noqa: E402
 
-KAFKA, REDIS = "127.0.0.1:9092", "redis://127.0.0.1:6379/0"
+KAFKA = os.environ.get("BENCH_KAFKA", "127.0.0.1:9092")  # the cluster: see bench/display
+REPLICAS = int(os.environ.get("BENCH_KAFKA_REPLICAS", "1"))
+REDIS = "redis://127.0.0.1:6379/0"
 CATALOG = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
 TOKEN = "demo-koordinator"
 KIOSK = {"Authorization": "Bearer demo-kiosk-01"}
 PORT = 18011
+PORTS = [PORT]
+"""The ticketing processes' ports (one each; main() sets them from --processes)."""
 
 
 def bench_catalog(counters: int, path: Path) -> Path:
@@ -84,7 +94,8 @@ def bench_catalog(counters: int, path: Path) -> Path:
 
 async def new_topic(admin: AIOKafkaAdminClient, name: str) -> str:
     topic = f"bench.{uuid.uuid4().hex[:8]}.{name}"
-    await admin.create_topics([NewTopic(topic, 6, 1)])
+    isr = {"min.insync.replicas": "2"} if REPLICAS > 1 else {}
+    await admin.create_topics([NewTopic(topic, 6, REPLICAS, topic_configs=isr)])
     return topic
 
 
@@ -98,7 +109,7 @@ async def issue_load(
     connections: int, seconds: float, services: list[str], pid: int
 ) -> tuple[int, float, float]:
     """(tickets issued, start time, peak RSS MB seen) over `seconds` of keep-alive POSTs."""
-    conns = [await Conn("127.0.0.1", PORT).open() for _ in range(connections)]
+    conns = [await Conn("127.0.0.1", PORTS[i % len(PORTS)]).open() for i in range(connections)]
     issued, peak = 0, 0.0
     start = time.perf_counter()
     end = start + seconds
@@ -127,7 +138,7 @@ async def issue_load(
 async def call_next_load(counters: int, seconds: float) -> list[float]:
     """Latencies (ms) of call-next with `counters` officers pressing at once."""
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    conns = [await Conn("127.0.0.1", PORT).open() for _ in range(counters)]
+    conns = [await Conn("127.0.0.1", PORTS[i % len(PORTS)]).open() for i in range(counters)]
     for i, c in enumerate(conns, start=1):
         status, text = await c.request("POST", f"/api/v1/counters/loket-{i}/open", None, auth)
         assert status == 200, text
@@ -166,7 +177,7 @@ async def call_next_bursts(counters: int, rounds: int) -> list[float]:
             status, text = await kiosk.request("POST", "/api/v1/tickets", body, KIOSK)
             assert status == 201, text
     await kiosk.close()
-    conns = [await Conn("127.0.0.1", PORT).open() for _ in range(counters)]
+    conns = [await Conn("127.0.0.1", PORTS[i % len(PORTS)]).open() for i in range(counters)]
     latencies: list[float] = []
 
     async def press(i: int, conn: Conn, action: str) -> None:
@@ -229,6 +240,7 @@ async def floor(
 
 async def main(args: argparse.Namespace) -> None:
     """--runs whole runs; the table gives each figure's median and its range over the runs."""
+    PORTS[:] = [PORT + i for i in range(args.processes)]
     runs = []
     for i in range(args.runs):
         print(f"run {i + 1} of {args.runs}", flush=True)
@@ -245,6 +257,7 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     catalog = bench_catalog(args.counters, REPO / "var" / "bench" / "catalog.toml")
     env = {
         "TICKETING_SITE_ID": site,
+        "TICKETING_KAFKA_BOOTSTRAP": KAFKA,
         "TICKETING_TOPIC": topic,
         "TICKETING_PORT": str(PORT),
         "TICKETING_CATALOG_PATH": str(catalog),
@@ -253,7 +266,11 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
     }
     redis = aioredis.Redis.from_url(REDIS)
     outbox = f"{{{site}}}:tk:outbox"
-    with ServiceProcess("ticketing", PORT, env) as svc:
+    others = [ServiceProcess("ticketing", port, {**env, "TICKETING_PORT": str(port)})
+              for port in PORTS[1:]]  # fmt: skip
+    with contextlib.ExitStack() as stack, ServiceProcess("ticketing", PORT, env) as svc:
+        for other in others:
+            stack.enter_context(other)
         assert svc.proc is not None
         pid = svc.proc.pid
         await issue_load(8, 1.0, services, pid)  # warm-up
@@ -275,6 +292,8 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {platform.machine()}, 2 cores",
         "seconds": args.seconds,
+        "ticketing_processes": len(PORTS),
+        "kafka": f"{KAFKA} (replication factor {REPLICAS})",
         "connections": args.connections,
         "counters": args.counters,
         "tickets_issued": issued,
@@ -297,7 +316,7 @@ async def one_run(args: argparse.Namespace) -> dict[str, Any]:
 
 def write(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
     here = Path(__file__).parent
-    (here / "results.json").write_text(json.dumps(runs, indent=2) + "\n")
+    (here / f"{args.out}.json").write_text(json.dumps(runs, indent=2) + "\n")
     r: dict[str, Any] = {}
     for key, value in runs[-1].items():
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -322,17 +341,20 @@ def write(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"uv run python bench/ticketing/run.py --seconds {args.seconds:g} "
         f"--connections {args.connections} --counters {args.counters} --rounds {args.rounds} "
         f"--runs {args.runs}"
+        + (f" --processes {args.processes} --out {args.out}" if args.processes > 1 else "")
     )
 
     def cell(key: str, unit: str = "") -> str:
         spread = r[key + "_range"]
         return f"{r[key]:,}{unit}" + (f" (runs: {spread}{unit})" if spread else "")
 
-    (here / "results.md").write_text(f"""# Ticketing benchmark
+    (here / f"{args.out}.md").write_text(f"""# Ticketing benchmark
 
 Command: `{cmd}`
-Run: {r["when"]} on {r["machine"]}; real Kafka 4.4 and Redis 7 on 127.0.0.1, ticketing as one
-process (one uvicorn worker), load from one asyncio process on keep-alive connections.
+Run: {r["when"]} on {r["machine"]}; real Kafka 4.4 and Redis 7 on 127.0.0.1, ticketing as
+{r["ticketing_processes"]} process(es) (one uvicorn worker each) on one site and one Redis, load
+from one asyncio process on keep-alive connections (dealt to the processes in turn). Kafka:
+{r["kafka"]}.
 Each figure is the median of {len(runs)} runs, with the lowest and highest in brackets: on this
 2-core machine one run can differ from the next by a third (results.json has every run).
 
@@ -354,7 +376,7 @@ then finish with no pause, so about {r["counters"]} requests always wait on the 
 instant, as in the integration test, then all finish, then a 20 ms pause. The floor drives the
 same Redis function and the same relay in-process with no HTTP in between.
 """)
-    print((here / "results.md").read_text())
+    print((here / f"{args.out}.md").read_text())
 
 
 if __name__ == "__main__":
@@ -364,6 +386,8 @@ if __name__ == "__main__":
     parser.add_argument("--counters", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=1, help="ticketing processes")
+    parser.add_argument("--out", default="results", help="results file names, no suffix")
     try:
         import uvloop
 
