@@ -22,6 +22,14 @@ declare -A PORT=([ticketing]=8001 [display]=8002 [notifier]=8003)
 
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 
+# The three-node cluster's addresses (KAFKA_NODES=3), asked of infra.sh before any service is
+# forked: a subshell still running a command has its parent's command line, and pid_of would
+# take the service for exited.
+CLUSTER=""
+if [[ ${KAFKA_NODES:-1} == 3 ]]; then
+  CLUSTER=$(bash "$HERE/infra.sh" env | sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p')
+fi
+
 present() { [ -f "$REPO/services/$1/src/$1/__main__.py" ]; }
 
 pid_of() {
@@ -44,10 +52,9 @@ up_one() {
       # shellcheck disable=SC1091
       . "$HERE/services.env"
       set +a
-      if [[ ${KAFKA_NODES:-1} == 3 ]]; then  # the three-node cluster of infra.sh
-        bootstrap=$(bash "$HERE/infra.sh" env | sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p')
-        export TICKETING_KAFKA_BOOTSTRAP=$bootstrap DISPLAY_KAFKA_BOOTSTRAP=$bootstrap \
-          NOTIFIER_KAFKA_BOOTSTRAP=$bootstrap
+      if [[ -n $CLUSTER ]]; then
+        export TICKETING_KAFKA_BOOTSTRAP=$CLUSTER DISPLAY_KAFKA_BOOTSTRAP=$CLUSTER \
+          NOTIFIER_KAFKA_BOOTSTRAP=$CLUSTER
       fi
       cd "$REPO"
       exec setsid "$PY" -m "$s" >>"$LOG_DIR/$s.log" 2>&1 < /dev/null
