@@ -35,8 +35,9 @@ async def test_events_made_while_kafka_is_down_arrive_once_and_in_order_when_it_
                 assert r.status_code == 200, r.text
             backlog = await tk.redis.xlen(f"{tk.prefix}:outbox")
             assert backlog == 3 + 30 + 3, "the outbox keeps every event while Kafka is down"
+            # Still ready: a load balancer keeps sending kiosks to it (it says Kafka is down).
             ready = await tk.http.get("/readyz")
-            assert ready.status_code == 503 and ready.json()["kafka"] == "down"
+            assert ready.status_code == 200 and ready.json()["kafka"] == "down", ready.text
         finally:
             infra("up")
         await tk.outbox_drained(within_s=120)
