@@ -34,6 +34,7 @@ import orjson
 import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from antre_contracts.redis_pool import redis_client
 
 from bench.faults.boards import Board, SmsWatch
 from bench.faults.harness import _first_after, _samples, reckon
@@ -159,14 +160,13 @@ async def relay_leader(hall: ScaledHall) -> ServiceProcess:
 
 
 def redis_for(url: str) -> Any:
-    if url.startswith("redis+cluster://"):
-        from redis.asyncio.cluster import RedisCluster
-
-        return RedisCluster.from_url(url.replace("redis+cluster://", "redis://", 1))
-    return aioredis.Redis.from_url(url)
+    """A client for one Redis or (`redis+cluster://`) a Redis Cluster, as the services make."""
+    return redis_client(url, 8)
 
 
-Killer = Callable[[], Awaitable[str]]
+Killer = Callable[["ScaledHall"], Awaitable[str]]
+"""Kills the Redis Cluster master that serves the hall's site and waits for its replica to
+take over; says which."""
 
 
 async def make_fault(hall: ScaledHall, fault: Fault, down_s: float,
@@ -180,7 +180,7 @@ async def make_fault(hall: ScaledHall, fault: Fault, down_s: float,
         await asyncio.to_thread(hall.kafka.infra, "up")
     elif fault.name == "redis-master":
         assert redis_master is not None
-        fault.detail = await redis_master()
+        fault.detail = await redis_master(hall)
     else:
         proc = await relay_leader(hall) if fault.name == "ticketing" else hall.procs[fault.name][0]
         fault.detail = f"{fault.name} on port {proc.port}"
