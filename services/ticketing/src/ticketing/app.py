@@ -41,7 +41,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         # More requests at once than connections wait for one; a Redis restart is survived
         # (antre_contracts.redis_pool); an op repeated by a retry is answered by its op id.
         redis = redis_client(settings.redis_url, settings.redis_connections)
-        store = QueueStore(redis, catalog_, site, clock or SystemClock())
+        store = QueueStore(
+            redis,
+            catalog_,
+            site,
+            clock or SystemClock(),
+            settings.redis_wait_replicas,
+            settings.redis_wait_ms,
+        )
         kafka = KafkaLink(settings)
         relay = OutboxRelay(
             redis,

@@ -20,8 +20,27 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     kafka_bootstrap: str = "127.0.0.1:9092"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_connections: int = Field(default=64, ge=4, description="Pool size; callers wait")
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="One Redis (redis://, rediss://), or a Redis Cluster by any of its nodes:"
+        " redis+cluster://host:port[,host:port...]/ (rediss+cluster:// for TLS)",
+    )
+    redis_connections: int = Field(
+        default=64, ge=4, description="Pool size; callers wait (on a cluster: per node, no wait)"
+    )
+    redis_wait_replicas: int = Field(
+        default=0,
+        ge=0,
+        description="After each change, WAIT until this many replicas have it (0: do not"
+        " wait). Redis replicates asynchronously: without it a change answered just before its"
+        " master dies can be missing on the replica promoted in its place",
+    )
+    redis_wait_ms: int = Field(
+        default=100,
+        ge=1,
+        description="How long a change waits for its replicas; then it is answered anyway"
+        " (counted in antre_redis_unreplicated_writes_total)",
+    )
     topic: str = QUEUE_EVENTS
     catalog_path: Path = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
     site_id: str | None = None

@@ -68,6 +68,10 @@ PRODUCER_RENEWALS = Counter(
 EVENTS_SENT = Counter("antre_outbox_events_sent_total", "Events handed to the Kafka producer")
 EVENTS_RELAYED = Counter("antre_outbox_events_relayed_total", "Events acked by Kafka")
 RELAY_ERRORS = Counter("antre_outbox_relay_errors_total", "Relay rounds that failed")
+UNREPLICATED = Counter(
+    "antre_redis_unreplicated_writes_total",
+    "Changes answered before TICKETING_REDIS_WAIT_REPLICAS replicas had them (WAIT timed out)",
+)
 REFUSALS = Counter("antre_refusals_total", "Requests refused, by problem type", ["problem"])
 
 

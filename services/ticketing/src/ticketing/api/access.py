@@ -11,12 +11,15 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from antre_contracts import Catalog, load_catalog
 from antre_contracts.catalog import Counter, Kiosk, Officer
+from antre_contracts.redis_pool import is_cluster
 from fastapi import Request
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import RedisStorage
+from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 from redis.asyncio import Redis
 
@@ -80,12 +83,7 @@ class Access:
         self.kiosks = {k.token_sha256: k for k in catalog.kiosks}
         self.production = settings.environment == "production"
         self._key = settings.secret_key.strip().encode()
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # passed to Redis()
-            key_prefix=f"{{{site}}}:lim",
-        )
+        storage = _limits_storage(redis, f"{{{site}}}:lim")
         self._redis = redis
         self._blocks = f"{{{site}}}:lim:blocked"
         self._moving = MovingWindowRateLimiter(storage)  # exact: failed sign-ins
@@ -206,6 +204,40 @@ class Access:
                 stats = await self._sliding.get_window_stats(item, *who)
                 retry = str(max(1, math.ceil(stats.reset_time - time.time())))
                 raise Problem("rate_limited", {"Retry-After": retry}, retry_after=retry)
+
+
+class _SharedClusterStorage(RedisStorage):
+    """limits' Redis storage on the app's own RedisCluster client: limits' cluster storage
+    (`async+redis+cluster://`) would build a second client, with its own connections and
+    none of antre_contracts.redis_pool's settings. The storage is limits' RedisStorage (its
+    cluster subclass differs only in building that client and in `reset`, which Antre never
+    calls): its scripts are EVALSHAs of 1 or 2 keys, routed by key like any command, and the
+    2 keys of a sliding window share our prefix's hash tag: `{site}:lim:{<limit>}` and
+    `{site}:lim:{<limit>}/-1` hash by `site`, the first braces. No STORAGE_SCHEME of its own, so
+    limits' scheme registry is untouched."""
+
+    def __init__(self, client: Redis, key_prefix: str) -> None:
+        self._client = client
+        super().__init__("async+redis://", implementation="redispy", key_prefix=key_prefix)
+
+    def configure_bridge(self) -> None:
+        bridge = self.bridge
+        assert isinstance(bridge, RedispyBridge)
+        client = cast(Any, self._client)  # limits' protocol, which redis-py's types do not match
+        bridge.storage = client
+        bridge.connection_getter = lambda _readonly: client
+
+
+def _limits_storage(redis: Redis, key_prefix: str) -> RedisStorage:
+    """limits' storage on the app's Redis: its pool, or its cluster client."""
+    if is_cluster(redis):
+        return _SharedClusterStorage(redis, key_prefix)
+    return RedisStorage(
+        "async+redis://",
+        implementation="redispy",
+        connection_pool=redis.connection_pool,  # type: ignore[arg-type]  # passed to Redis()
+        key_prefix=key_prefix,
+    )
 
 
 def _bearer(request: Request) -> str:

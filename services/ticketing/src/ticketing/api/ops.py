@@ -5,6 +5,7 @@ import contextlib
 from typing import Any
 
 from antre_contracts.problems import PROBLEM_JSON, unavailable
+from antre_contracts.redis_pool import ping
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
@@ -31,10 +32,12 @@ KAFKA_TASKS = frozenset({"kafka-producer", "relay"})
 async def readyz(request: Request) -> JSONResponse:
     """Ready to serve: Redis answers and every background task works but those that wait for
     Kafka (503 names what does not: `tasks_down`). Kafka's state is in the body either way
-    (`kafka`, and the relay in `tasks_down`); the outbox backlog alert covers a long outage."""
+    (`kafka`, and the relay in `tasks_down`); the outbox backlog alert covers a long outage.
+    On a Redis Cluster the PING goes to the master serving the site's slot."""
     redis_ok = False
+    prefix = request.app.state.runtime.store.prefix
     with contextlib.suppress(Exception):
-        redis_ok = bool(await asyncio.wait_for(request.app.state.redis.ping(), 1.0))
+        redis_ok = await asyncio.wait_for(ping(request.app.state.redis, prefix), 1.0)
     kafka_ok = await request.app.state.kafka.reachable()
     down = request.app.state.tasks.down()
     body: dict[str, Any] = {

@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -12,12 +13,18 @@ import orjson
 import redis.asyncio as aioredis
 from antre_contracts import Catalog
 from antre_contracts.catalog import Counter
+from antre_contracts.redis_pool import call_then_wait
 from antre_contracts.supervise import Health
 from redis.exceptions import ResponseError
 
+from ticketing import metrics
 from ticketing.domain.clock import Clock, service_day
 
 LIBRARY = (Path(__file__).parent / "queue.lua").read_text()
+READ_ONLY = frozenset({"antre_position", "antre_overview", "antre_queue"})
+"""The functions registered `no-writes`: nothing to wait for replicas for."""
+
+log = logging.getLogger(__name__)
 
 
 class QueueError(Exception):
@@ -39,10 +46,24 @@ class Call:
 
 
 class QueueStore:
-    """Ticketing's own Redis keys, all under `{site}:tk` so one hash slot holds a site."""
+    """Ticketing's own Redis keys, all under `{site}:tk` so one hash slot holds a site (on a
+    Redis Cluster: one master, whichever node a call reaches first).
 
-    def __init__(self, redis: aioredis.Redis, catalog: Catalog, site: str, clock: Clock) -> None:
+    `wait_replicas`: after each change, WAIT up to `wait_ms` until that many replicas have it
+    (TICKETING_REDIS_WAIT_REPLICAS; 0: answer at once)."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        catalog: Catalog,
+        site: str,
+        clock: Clock,
+        wait_replicas: int = 0,
+        wait_ms: int = 100,
+    ) -> None:
         self.redis = redis
+        self.wait_replicas = wait_replicas
+        self.wait_ms = wait_ms
         self.catalog = catalog
         self.site = site
         self.clock = clock
@@ -56,7 +77,9 @@ class QueueStore:
         self.default_s = {s.id: s.avg_service_minutes * 60 for s in catalog.services}
 
     async def load(self) -> None:
-        """Install (or replace) the function library; safe on every start."""
+        """Install (or replace) the function library; safe on every start. On a cluster
+        redis-py sends FUNCTION LOAD to every master (replicas get it by replication), so the
+        site's slot finds it wherever it moves."""
         await self.redis.function_load(LIBRARY, replace=True)
 
     async def keep_loaded(self, health: Health) -> None:
@@ -97,18 +120,33 @@ class QueueStore:
         iso = call.at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         argv = (call.op, str(now_ms), iso, call.day, orjson.dumps(args))
         try:
-            raw = await self.redis.fcall(fn, 1, self.prefix, *argv)
+            raw = await self._send(fn, argv)
         except ResponseError as exc:
             if "function not found" not in str(exc).lower():
                 raise
             await self.load()  # a Redis that lost its data: the same op again, now it exists
-            raw = await self.redis.fcall(fn, 1, self.prefix, *argv)
+            raw = await self._send(fn, argv)
         answer: dict[str, Any] = orjson.loads(raw)
         if "err" in answer:
             raise QueueError(answer.pop("err"), answer)
         ok: dict[str, Any] = answer["ok"]
         ok["replay"] = answer.get("replay", False)
         return ok
+
+    async def _send(self, fn: str, argv: tuple[Any, ...]) -> Any:
+        """FCALL with KEYS[1] = the prefix (a cluster client routes it by that key's slot); a
+        change then waits for `wait_replicas` replicas, when asked to."""
+        if not self.wait_replicas or fn in READ_ONLY:
+            return await self.redis.fcall(fn, 1, self.prefix, *argv)
+        command = ("FCALL", fn, 1, self.prefix, *argv)
+        raw, acked = await call_then_wait(
+            self.redis, self.prefix, self.wait_replicas, self.wait_ms, *command
+        )
+        if acked < self.wait_replicas:
+            metrics.UNREPLICATED.inc()
+            log.warning("%s answered with %d of %d replicas after %d ms",
+                        fn, acked, self.wait_replicas, self.wait_ms)  # fmt: skip
+        return raw
 
     async def issue(
         self,
