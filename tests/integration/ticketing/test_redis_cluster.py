@@ -90,7 +90,8 @@ async def test_ticketing_runs_on_a_redis_cluster(make_ticketing, cluster, site_i
     assert any(b":lim:" in k for k in keys) and any(b":tk:t:" in k for k in keys)
 
 
-def _process(cluster: RedisCluster, site: str, topic: str, catalog: Path, wait: int) -> Any:
+def _process(cluster: RedisCluster, site: str, topic: str, catalog: Path) -> Any:
+    """Ticketing as deployed on a cluster: TICKETING_REDIS_WAIT_REPLICAS left at its default."""
     port = free_port()
     return ServiceProcess(
         "ticketing",
@@ -103,7 +104,6 @@ def _process(cluster: RedisCluster, site: str, topic: str, catalog: Path, wait: 
             "TICKETING_PORT": str(port),
             "TICKETING_ENFORCE_HOURS": "false",
             "TICKETING_KIOSK_RATE": "100000/minute",
-            "TICKETING_REDIS_WAIT_REPLICAS": str(wait),
             "TICKETING_REDIS_WAIT_MS": "200",
         },
     )
@@ -130,18 +130,16 @@ class Client:
             await asyncio.sleep(0.05)
 
 
-@pytest.mark.parametrize("wait_replicas", [0, 1])
-async def test_a_master_killed_loses_nothing_acknowledged(
-    cluster, site_id, new_topic, tmp_path, wait_replicas
-):
+async def test_a_master_killed_loses_nothing_acknowledged(cluster, site_id, new_topic, tmp_path):
     """SIGKILL the master serving the site's slot while 4 kiosks issue and 2 counters call.
     Every ticket answered 201 before or after the kill is still there and is called exactly
-    once. `wait_replicas` 1: each change waits for its replica (TICKETING_REDIS_WAIT_REPLICAS)."""
+    once. On a cluster each change waits for its replica by default (TICKETING_REDIS_WAIT_REPLICAS
+    1): without it CI lost 2 of 2,000 acknowledged tickets in one such failover."""
     topic = await new_topic()
     catalog = write_catalog(tmp_path / "catalog.toml")
     prefix = f"{{{site_id}}}:tk"
     slot = key_slot(prefix.encode())
-    with _process(cluster, site_id, topic, catalog, wait_replicas) as tk:
+    with _process(cluster, site_id, topic, catalog) as tk:
         async with httpx.AsyncClient(base_url=tk.url, timeout=10.0) as http:
             client = Client(http)
             for counter in ("loket-1", "loket-2"):
@@ -216,7 +214,7 @@ async def test_a_master_killed_loses_nothing_acknowledged(
 
     twice = len(calls) - len(set(calls))
     print(
-        f"\nwait_replicas={wait_replicas}: {len(acked)} tickets acknowledged ({before} before"
+        f"\n{len(acked)} tickets acknowledged ({before} before"
         f" the kill), {len(calls)} calls; master {dead} killed, replica {new_master} serving"
         f" after {promoted_s:.2f} s, first 201 to a request sent after the kill at"
         f" {first_after_s:.2f} s, the old master its replica at {rejoined_s:.2f} s;"

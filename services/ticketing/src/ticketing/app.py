@@ -46,7 +46,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             catalog_,
             site,
             clock or SystemClock(),
-            settings.redis_wait_replicas,
+            settings.redis_wait_replicas or 0,
             settings.redis_wait_ms,
         )
         kafka = KafkaLink(settings)
