@@ -86,6 +86,15 @@ class Kiosk(_Model):
     token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+class Tablet(_Model):
+    """A survey tablet at a counter: it shows the survey of the ticket the counter just
+    served, with its own device token."""
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    counter: str
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class Rules(_Model):
     priority_streak: int = Field(
         default=2, ge=1, description="Priority calls in a row before one regular call"
@@ -114,6 +123,7 @@ class Catalog(_Model):
     counters: list[Counter]
     officers: list[Officer] = []
     kiosks: list[Kiosk] = []
+    tablets: list[Tablet] = []
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
@@ -134,8 +144,12 @@ class Catalog(_Model):
             if s.public_quota is not None and s.public_quota > (s.daily_quota or 0):
                 raise ValueError(f"service {s.id}: public_quota over its daily_quota")
         hashes = [o.token_sha256 for o in self.officers] + [k.token_sha256 for k in self.kiosks]
+        hashes += [t.token_sha256 for t in self.tablets]
         if len(set(hashes)) != len(hashes):
-            raise ValueError("two officers or kiosks share a token")
+            raise ValueError("two officers, kiosks or tablets share a token")
+        for t in self.tablets:
+            if t.counter not in counters:
+                raise ValueError(f"tablet {t.id}: unknown counter")
         for o in self.officers:
             if not set(o.counters) <= counters:
                 raise ValueError(f"officer {o.id}: unknown counter")
