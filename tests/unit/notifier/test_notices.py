@@ -105,3 +105,6 @@ def test_survey_only_after_served_and_only_when_configured() -> None:
     assert plan(done(Outcome.no_show), RULES).notices == []
     no_url = Rules(RULES.near_turn_for, RULES.tz, RULES.tz_label, None)
     assert plan(done(Outcome.served), no_url).notices == []
+    own = Rules(RULES.near_turn_for, RULES.tz, RULES.tz_label, "https://mpp.example/s/{ticket_id}")
+    [n] = plan(done(Outcome.served), own).notices
+    assert n.fields["url"] == "https://mpp.example/s/t1"  # Antre's own page, per ticket

@@ -34,6 +34,9 @@ from notifier.sender import Sender
 from notifier.store import NotifierStore
 from notifier.texts import INTERNAL_ERROR, KINDS, UNAVAILABLE, Templates
 
+LOCAL_SURVEY = "http://127.0.0.1:8004/s/{ticket_id}"
+"""Antre's survey page (services/survey) as `make up` runs it."""
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until the lifespan starts."""
@@ -76,7 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             near_turn_for=s.near_turn_for,
             tz=catalog.site.tz,
             tz_label=catalog.site.timezone_label,
-            survey_url=(s.survey_url or catalog.site.survey_url) if s.survey_enabled else None,
+            survey_url=(s.survey_url or catalog.site.survey_url or LOCAL_SURVEY)
+            if s.survey_enabled
+            else None,
         )
         deps = Deps(s, store, cipher, rules, metrics, sender.wake, publish_dead_letter)
         committer = Committer(s.commit_interval_ms / 1000)

@@ -60,7 +60,11 @@ class Settings(BaseSettings):
     near_turn_position: int = Field(default=3, ge=1, description="SMS when N-th in line")
     near_turn_by_service: dict[str, int] = Field(default_factory=dict)
     survey_enabled: bool = True
-    survey_url: str | None = Field(default=None, description="Unset = the catalog's survey_url")
+    survey_url: str | None = Field(
+        default=None,
+        description="Where the survey SMS points; {ticket_id} becomes the ticket's id. Unset:"
+        " the catalog's survey_url, else Antre's own survey page on 127.0.0.1:8004",
+    )
     called_max_age_s: float = Field(default=300, description="Older 'called' notices are dropped")
     near_turn_max_age_s: float = Field(default=1800)
     issued_max_age_s: float = Field(

@@ -65,6 +65,8 @@ class Rules:
     tz: ZoneInfo
     tz_label: str
     survey_url: str | None
+    """Where the survey SMS points; `{ticket_id}` in it becomes the served ticket's id (Antre's
+    own survey page, services/survey: /s/{ticket_id})."""
 
 
 ONCE_PER_TICKET = ("issued", "survey")
@@ -152,7 +154,7 @@ def _transferred(e: TicketTransferred, rules: Rules) -> Plan:
 def _completed(e: TicketCompleted, rules: Rules) -> Plan:
     if e.outcome is not Outcome.served or not rules.survey_url:
         return Plan()
-    fields: dict[str, str | int] = {"url": rules.survey_url}
+    fields: dict[str, str | int] = {"url": rules.survey_url.replace("{ticket_id}", e.ticket_id)}
     return Plan(
         notices=[Notice(e.ticket_id, "survey", e.service_id, fields, "stored", _ms(e.completed_at))]
     )

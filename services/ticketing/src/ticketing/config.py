@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         description="Fernet key(s), newest first: NEW,OLD while rotating (the first encrypts)",
     )
     public_url: str | None = None
+    survey_url: str = Field(
+        default="http://127.0.0.1:8004/s/{ticket_id}",
+        description="The satisfaction survey a served ticket's status page links to"
+        " ({ticket_id} filled in: Antre's survey service); empty: no link",
+    )
     """Where visitors' phones reach ticketing (the QR code on a ticket); default: as requested."""
     proxy_headers: bool = False
     """Trust X-Forwarded-For (behind a reverse proxy); off, it costs every request a pass."""

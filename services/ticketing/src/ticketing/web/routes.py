@@ -46,9 +46,11 @@ async def kiosk(rt: RuntimeDep) -> HTMLResponse:
 
 
 @router.get("/t/{ticket_id}", response_class=HTMLResponse)
-async def ticket_status(ticket_id: TicketId, rt: RuntimeDep) -> HTMLResponse:
+async def ticket_status(ticket_id: TicketId, rt: RuntimeDep, request: Request) -> HTMLResponse:
     """A visitor's live view of one ticket (the QR code on the printed ticket points here)."""
-    config = {"site": _site(rt), "ticket_id": ticket_id, "texts": texts.for_page("status")}
+    survey = request.app.state.settings.survey_url.replace("{ticket_id}", ticket_id) or None
+    config = {"site": _site(rt), "ticket_id": ticket_id, "texts": texts.for_page("status"),
+              "survey_url": survey}  # fmt: skip
     return _page("status", texts.STATUS["title"], config)
 
 

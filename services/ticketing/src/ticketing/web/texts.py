@@ -72,6 +72,7 @@ STATUS: dict[str, str] = {
     "expired": "Nomor ini sudah tidak berlaku. Silakan ambil nomor baru.",
     "updated": "Diperbarui pukul {time}",
     "live_hint": "Halaman ini diperbarui otomatis.",
+    "survey": "Isi survei kepuasan (1 menit)",
 }
 
 CONSOLE: dict[str, str] = {

@@ -30,6 +30,9 @@
     $("eta").textContent = st === "waiting" ? callAt(tk.estimated_call_at) : "";
     $("updated").textContent = t("updated", { time: clock(null, true) });
     if (FINAL.has(st)) { $("hint").textContent = ""; }
+    const survey = $("survey");
+    survey.hidden = !(st === "served" && cfg.survey_url);
+    if (!survey.hidden) { survey.href = cfg.survey_url; survey.textContent = t("survey"); }
   }
 
   const poller = poll(async () => {
