@@ -17,7 +17,7 @@ infra: install ## Start Kafka, Redis and Kannel (idempotent)
 up: infra ## Start the whole local system in the background and print its URLs (SIM=60 plays a day; KAFKA_NODES=3: a 3-node Kafka cluster)
 	@bash deploy/local/services.sh up
 	@bash deploy/local/infra.sh up prometheus
-	@if [ -n "$(SIM)" ]; then nohup $(UV) run --frozen python -m tools.simulator --speed $(SIM) >var/log/simulator.log 2>&1 & echo "  Simulator (speed $(SIM)) -> var/log/simulator.log"; fi
+	@if [ -n "$(SIM)" ]; then nohup $(UV) run --frozen python -m tools.simulator --speed $(SIM) --survey-share 0.3 >var/log/simulator.log 2>&1 & echo "  Simulator (speed $(SIM)) -> var/log/simulator.log"; fi
 	@echo
 	@echo "Antre is running:"
 	@echo "  Kiosk             http://127.0.0.1:8001/kiosk#kiosk-token=demo-kiosk-01   (no token: the public channel)"
@@ -25,6 +25,8 @@ up: infra ## Start the whole local system in the background and print its URLs (
 	@echo "  Ticketing API     http://127.0.0.1:8001/docs"
 	@echo "  Hall board        http://127.0.0.1:8002/board"
 	@echo "  Notifier          http://127.0.0.1:8003/metrics"
+	@echo "  Survey tablet     http://127.0.0.1:8004/survey/loket-1#tablet-token=demo-tablet-01"
+	@echo "  IKM report        http://127.0.0.1:8004/ikm   (survey API: http://127.0.0.1:8004/docs)"
 	@echo "  Kannel sendsms    http://127.0.0.1:13013   (SMS land in var/log/fakesmsc.log)"
 	@echo "  Prometheus        http://127.0.0.1:9090"
 	@echo "Stop with: make down"
@@ -42,7 +44,7 @@ test: infra ## Run every test (unit, integration, e2e) against the real local in
 	@uv run --frozen pytest
 
 sim: ## Play a simulated MPP day against the running system (SPEED=60: one hour a minute)
-	@$(UV) run --frozen python -m tools.simulator --speed $(or $(SPEED),60)
+	@$(UV) run --frozen python -m tools.simulator --speed $(or $(SPEED),60) --survey-share 0.3
 
 lint: ## ruff and mypy
 	@uv run --frozen ruff check .

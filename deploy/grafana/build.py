@@ -109,10 +109,18 @@ LEVELS = dashboard("antre-service-levels", "Antre — Standar Layanan per Instan
     panel("Panggilan ulang dan pengalihan hari ini",
           (f"sum by (service) (increase(antre_recalls_total[$__range])) {AGENCY}", "panggil ulang {{service}}"),
           (f"sum by (service) (increase(antre_transfers_total[$__range])) {AGENCY}", "dialihkan dari {{service}}"), kind="bargauge"),
+    panel("IKM 30 hari terakhir per instansi (survei kepuasan, PermenPAN-RB 14/2017)",
+          ("25 * (" + " + ".join(
+              f'{k} * sum by (agency) (increase(antre_survey_answers_total{{score="{k}",agency=~"$agency"}}[30d]))'
+              for k in (1, 2, 3, 4)) + ') / sum by (agency) (increase(antre_survey_answers_total{agency=~"$agency"}[30d]))',
+           "{{agency}}"),
+          kind="bargauge", w=24,
+          desc="25 × nilai rata-rata semua unsur (bobot tiap unsur 1/9) dari jawaban 30 hari terakhir."
+               " A ≥ 88,31; B ≥ 76,61; C ≥ 65,00. Angka resmi dan jumlah responden: halaman /ikm layanan survei."),
 ], agency_var=True)  # fmt: skip
 
 HEALTH = dashboard("antre-system-health", "Antre — Kesehatan Sistem", [
-    panel("Target aktif", ('up{job=~"ticketing|display|notifier"}', "{{job}}"), kind="stat", w=8, h=5),
+    panel("Target aktif", ('up{job=~"ticketing|display|notifier|survey"}', "{{job}}"), kind="stat", w=8, h=5),
     panel("Peringatan aktif", ('ALERTS{alertstate="firing"}', "{{alertname}} {{service}}{{job}}"), kind="table", w=16, h=5),
     panel("Consumer lag (pesan)", ("antre:consumer_lag_messages:sum", "{{group}}")),
     panel("Outbox", ("antre_outbox_backlog", "ticketing → Kafka"), ("notifier_outbox_backlog", "SMS notifier")),

@@ -23,7 +23,8 @@
 #     controllers on 9093, 9095, 9097), topics with 3 replicas and min.insync.replicas 2.
 #     `up kafka` restarts any node that is down; `down kafka` stops whichever Kafka runs.
 #   Redis: ticketing's 6379 [REDIS_PORT], the notifier's 6380 [REDIS_NOTIFIER_PORT],
-#          the display's 6381 [REDIS_DISPLAY_PORT] (one Redis per service, see below)
+#          the display's 6381 [REDIS_DISPLAY_PORT], the survey's 6382 [REDIS_SURVEY_PORT]
+#          (one Redis per service, see below)
 #   Kannel admin 13000 [KANNEL_ADMIN_PORT], smsbox 13001 [KANNEL_SMSBOX_PORT],
 #          sendsms 13013 [KANNEL_SENDSMS_PORT], fake SMSC 10000 [KANNEL_FAKESMSC_PORT];
 #          the bearerbox-smsbox link listens on 127.0.0.2 [KANNEL_BOX_HOST], see below
@@ -64,6 +65,7 @@ KAFKA_NODES="${KAFKA_NODES:-1}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 REDIS_NOTIFIER_PORT="${REDIS_NOTIFIER_PORT:-6380}"
 REDIS_DISPLAY_PORT="${REDIS_DISPLAY_PORT:-6381}"
+REDIS_SURVEY_PORT="${REDIS_SURVEY_PORT:-6382}"
 KANNEL_ADMIN_PORT="${KANNEL_ADMIN_PORT:-13000}"
 KANNEL_SMSBOX_PORT="${KANNEL_SMSBOX_PORT:-13001}"
 KANNEL_SENDSMS_PORT="${KANNEL_SENDSMS_PORT:-13013}"
@@ -147,7 +149,7 @@ signature() {
     case $1 in
         kafka) printf '%s\n' "kafka.Kafka" "$KAFKA_PROPS" ;;
         kafka-[1-3]) printf '%s\n' "kafka.Kafka" "$KAFKA_CLUSTER_DIR/node-${1#kafka-}/server.properties" ;;
-        redis | redis-notifier | redis-display) printf '%s\n' "redis-server" "$(redis_conf "$1")" ;;
+        redis | redis-notifier | redis-display | redis-survey) printf '%s\n' "redis-server" "$(redis_conf "$1")" ;;
         bearerbox) printf '%s\n' "bearerbox" "$KANNEL_CONF" ;;
         smsbox) printf '%s\n' "smsbox" "$KANNEL_CONF" ;;
         fakesmsc) printf '%s\n' "fakesmsc" "-r $KANNEL_FAKESMSC_PORT" ;;
@@ -580,24 +582,27 @@ status_kafka() {
 # ---------------------------------------------------------------------------------------
 # redis
 
-# Three Redis servers, one per service, each owned by its service (DESIGN: "a Redis per
-# service"): `redis` alone means all three.
+# Four Redis servers, one per service, each owned by its service (DESIGN: "a Redis per
+# service"): `redis` alone means all four.
 #   redis            ticketing's: the queues and the outbox. Durable: AOF, fsync always.
 #   redis-notifier   the notifier's claims and budgets. Durable: AOF, fsync every second.
 #   redis-display    the board projection and its Kafka offsets, written in one script: after
 #                    a crash both roll back together and Kafka replays the rest, so it needs
 #                    no fsync per write (AOF, fsync every second, only to restart quickly).
-REDIS_INSTANCES=(redis redis-notifier redis-display)
+#   redis-survey     who may answer, the answers and their outbox to Kafka. Durable: AOF,
+#                    fsync always (an answer acknowledged must be counted and published).
+REDIS_INSTANCES=(redis redis-notifier redis-display redis-survey)
 
 redis_port() {
     case $1 in
         redis) echo "$REDIS_PORT" ;;
         redis-notifier) echo "$REDIS_NOTIFIER_PORT" ;;
         redis-display) echo "$REDIS_DISPLAY_PORT" ;;
+        redis-survey) echo "$REDIS_SURVEY_PORT" ;;
     esac
 }
 
-redis_fsync() { [[ $1 == redis ]] && echo always || echo everysec; }
+redis_fsync() { [[ $1 == redis || $1 == redis-survey ]] && echo always || echo everysec; }
 
 redis_dir() { [[ $1 == redis ]] && echo "$REDIS_DIR" || echo "$VAR/$1"; }
 
@@ -911,7 +916,7 @@ cmd_logs() {
     if (($# == 0)); then
         say "logs under $LOG_DIR:"
         say "  kafka       $LOG_DIR/kafka.log  (storage format: kafka-format.log)"
-        say "  redis       $LOG_DIR/redis.log $LOG_DIR/redis-notifier.log $LOG_DIR/redis-display.log"
+        say "  redis       $LOG_DIR/redis.log $LOG_DIR/redis-notifier.log $LOG_DIR/redis-display.log $LOG_DIR/redis-survey.log"
         say "  kannel      $LOG_DIR/kannel-bearerbox.log $LOG_DIR/kannel-smsbox.log"
         say "              (warnings only: Kannel's INFO lines carry phone numbers)"
         say "  fakesmsc    $LOG_DIR/fakesmsc.log  (lines 'Got message N: <from to text body>')"
@@ -922,7 +927,7 @@ cmd_logs() {
     local files=()
     case $1 in
         kafka) files=("$LOG_DIR/kafka.log" "$LOG_DIR"/kafka-[1-3].log) ;;
-        redis) files=("$LOG_DIR/redis.log" "$LOG_DIR/redis-notifier.log" "$LOG_DIR/redis-display.log") ;;
+        redis) files=("$LOG_DIR/redis.log" "$LOG_DIR/redis-notifier.log" "$LOG_DIR/redis-display.log" "$LOG_DIR/redis-survey.log") ;;
         kannel) files=("$LOG_DIR/kannel-bearerbox.log" "$LOG_DIR/kannel-smsbox.log" "$LOG_DIR/fakesmsc.log") ;;
         fakesmsc) files=("$LOG_DIR/fakesmsc.log") ;;
         prometheus) files=("$LOG_DIR/prometheus.log") ;;

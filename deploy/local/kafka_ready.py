@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-DEFAULT_TOPICS = ("antre.queue.events:6", "antre.queue.events.dlq:1")
+DEFAULT_TOPICS = ("antre.queue.events:6", "antre.queue.events.dlq:1", "antre.survey.answers:3")
+KEPT_FOREVER = {"antre.survey.answers"}
+"""Topics created with retention.ms=-1: the survey's answers are its audit record."""
 TOPIC_ALREADY_EXISTS = 36
 
 
@@ -99,7 +101,14 @@ async def ensure_topics(
     if missing:
         response = await admin.create_topics(
             [
-                NewTopic(t.name, t.partitions, replication_factor, topic_configs=configs)
+                NewTopic(
+                    t.name,
+                    t.partitions,
+                    replication_factor,
+                    topic_configs={**configs, "retention.ms": "-1"}
+                    if t.name in KEPT_FOREVER
+                    else configs,
+                )
                 for t in missing
             ],
             timeout_ms=10_000,

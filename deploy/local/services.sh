@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # Antre's own services as background processes on 127.0.0.1 (what `make up` runs after the
-# infrastructure): ticketing 8001, display 8002, notifier 8003. Logs and pid files under var/.
+# infrastructure): ticketing 8001, display 8002, notifier 8003, survey 8004. Logs and pid files under var/.
 #
 #   deploy/local/services.sh up [service...]     start (idempotent), wait for /readyz
 #   deploy/local/services.sh down [service...]   stop (SIGTERM, then SIGKILL)
@@ -17,8 +17,8 @@ REPO="$(cd "$HERE/../.." && pwd)"
 RUN_DIR="$REPO/var/run"
 LOG_DIR="$REPO/var/log"
 PY="$REPO/.venv/bin/python"
-ALL=(ticketing display notifier)
-declare -A PORT=([ticketing]=8001 [display]=8002 [notifier]=8003)
+ALL=(ticketing display notifier survey)
+declare -A PORT=([ticketing]=8001 [display]=8002 [notifier]=8003 [survey]=8004)
 
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 
@@ -54,7 +54,7 @@ up_one() {
       set +a
       if [[ -n $CLUSTER ]]; then
         export TICKETING_KAFKA_BOOTSTRAP=$CLUSTER DISPLAY_KAFKA_BOOTSTRAP=$CLUSTER \
-          NOTIFIER_KAFKA_BOOTSTRAP=$CLUSTER
+          NOTIFIER_KAFKA_BOOTSTRAP=$CLUSTER SURVEY_KAFKA_BOOTSTRAP=$CLUSTER
       fi
       cd "$REPO"
       exec setsid "$PY" -m "$s" >>"$LOG_DIR/$s.log" 2>&1 < /dev/null

@@ -31,10 +31,12 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from antre_contracts.survey import SURVEY_ANSWERS
 from antre_contracts.topics import DEAD_LETTERS, QUEUE_EVENTS
 from display.config import Settings as DisplaySettings
 from kubernetes_validate.utils import SchemaNotFoundError
 from notifier.config import Settings as NotifierSettings
+from survey.config import Settings as SurveySettings
 from ticketing.config import Settings as TicketingSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,9 +53,15 @@ SERVICES = {
     "ticketing": ("TICKETING_", TicketingSettings, 8001),
     "display": ("DISPLAY_", DisplaySettings, 8002),
     "notifier": ("NOTIFIER_", NotifierSettings, 8003),
+    "survey": ("SURVEY_", SurveySettings, 8004),
 }
 # Per service: its Redis and the fsync rule the layout chose for it.
-REDIS_FSYNC = {"ticketing": "always", "display": "everysec", "notifier": "everysec"}
+REDIS_FSYNC = {
+    "ticketing": "always",
+    "display": "everysec",
+    "notifier": "everysec",
+    "survey": "always",
+}
 SECRET_NAME = re.compile(r"KEY|SECRET|PASSWORD|TOKEN")
 Obj = dict[str, Any]
 
@@ -605,8 +613,10 @@ def test_kafka_topics_are_replicated_and_match_the_local_ones(build: Path) -> No
         assert topic["spec"]["replicas"] == 3
         assert topic["spec"]["config"]["min.insync.replicas"] == 2
     partitions = {t["spec"]["topicName"]: t["spec"]["partitions"] for t in topics}
-    assert set(partitions) == {QUEUE_EVENTS, DEAD_LETTERS}
+    assert set(partitions) == {QUEUE_EVENTS, DEAD_LETTERS, SURVEY_ANSWERS}
     assert partitions == _local_default_topics()
+    kept = {t["spec"]["topicName"] for t in topics if t["spec"]["config"]["retention.ms"] == -1}
+    assert kept == {SURVEY_ANSWERS}  # the survey's audit record is kept forever
     pools = of_kind(objects, "KafkaNodePool")
     assert all(p["metadata"]["labels"]["strimzi.io/cluster"] == cluster for p in pools)
     brokers = sum(p["spec"]["replicas"] for p in pools if "broker" in p["spec"]["roles"])

@@ -139,7 +139,7 @@ async def topics(new_topic: Callable[..., Awaitable[str]]) -> tuple[str, str]:
     return await new_topic("queue.events"), await new_topic("queue.events.dlq", 1)
 
 
-@pytest.mark.parametrize("service", ["ticketing", "display", "notifier"])
+@pytest.mark.parametrize("service", ["ticketing", "display", "notifier", "survey"])
 def test_the_image_built_by_its_dockerfile_runs_the_service_and_passes_its_healthcheck(
     service: str, tmp_path: Path, site_id: str, topics: tuple[str, str]
 ) -> None:

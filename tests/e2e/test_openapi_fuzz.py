@@ -1,6 +1,6 @@
-"""The three services' HTTP APIs, fuzzed from their own OpenAPI documents (Schemathesis).
+"""The four services' HTTP APIs, fuzzed from their own OpenAPI documents (Schemathesis).
 
-Ticketing, display and notifier run as processes on the real Kafka and Redis (a hall of the
+Ticketing, display, notifier and survey run as processes on the real Kafka and Redis (a hall of the
 test's own). From each service's /openapi.json Schemathesis makes requests that fit the document
 and requests that break it (mode "all"): the documented examples, boundary values, wrong types,
 missing and undocumented parts, other media types (its coverage phase), then random ones. Two
@@ -42,7 +42,7 @@ from tests.support.hall import Hall, own_hall
 pytestmark = pytest.mark.e2e
 SEED = int(os.environ.get("ANTRE_FUZZ_SEED", "9457"))
 EXAMPLES = 50
-SERVICES = ["ticketing", "display", "notifier"]
+SERVICES = ["ticketing", "display", "notifier", "survey"]
 PROBLEM_FIELDS = {"type": str, "title": str, "status": int}
 
 
@@ -169,7 +169,7 @@ def _options(value: str, real: list[str], tricky: list[str]) -> list[st.SearchSt
 @pytest.fixture(scope="module")
 async def hall(kafka_bootstrap: str, redis_url: str) -> AsyncIterator[Hall]:
     extra = {"display": {"DISPLAY_HEARTBEAT_S": "1"}}
-    async with own_hall(kafka_bootstrap, redis_url, extra) as running:
+    async with own_hall(kafka_bootstrap, redis_url, extra, survey=True) as running:
         yield running
 
 

@@ -25,10 +25,11 @@ def published(service: dict[str, Any]) -> list[str]:
     ]
 
 
-def test_by_default_only_the_kiosk_api_and_the_boards_are_published() -> None:
+def test_by_default_only_the_kiosk_api_the_boards_and_the_survey_are_published() -> None:
     services = compose("docker-compose.yml")
     exposed = {name: published(s) for name, s in services.items() if published(s)}
-    assert exposed == {"ticketing": ["8001"], "display": ["8002"]}
+    # The survey faces visitors' phones and the counter tablets, as the kiosk API does.
+    assert exposed == {"ticketing": ["8001"], "display": ["8002"], "survey": ["8004"]}
     assert "--web.enable-lifecycle" not in services["prometheus"]["command"]
     grafana = services["grafana"]["environment"]
     assert grafana["GF_AUTH_DISABLE_LOGIN_FORM"] == "true"

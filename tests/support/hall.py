@@ -58,14 +58,22 @@ class Hall:
 
 @asynccontextmanager
 async def own_hall(
-    kafka: str, redis_url: str, extra: dict[str, dict[str, str]] | None = None
+    kafka: str,
+    redis_url: str,
+    extra: dict[str, dict[str, str]] | None = None,
+    survey: bool = False,
 ) -> AsyncIterator[Hall]:
-    """The three services, ready, on topics `test.<suffix>.*` and site `h<suffix>`."""
+    """The three services (`survey`: and the survey), ready, on topics `test.<suffix>.*` and
+    site `h<suffix>`."""
     suffix = uuid.uuid4().hex[:10]
     site, topics = f"h{suffix}", (f"test.{suffix}.queue.events", f"test.{suffix}.dlq")
+    answers = f"test.{suffix}.survey.answers" if survey else None
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
     await admin.start()
-    await admin.create_topics([NewTopic(topics[0], 6, 1), NewTopic(topics[1], 1, 1)])
+    await admin.create_topics(
+        [NewTopic(topics[0], 6, 1), NewTopic(topics[1], 1, 1)]
+        + ([NewTopic(answers, 3, 1)] if answers else [])
+    )
     env = {
         name: {
             f"{name.upper()}_KAFKA_BOOTSTRAP": kafka,
@@ -73,9 +81,9 @@ async def own_hall(
             **(LIFTED_LIMITS if name == "ticketing" else {}),
             **(extra or {}).get(name, {}),
         }
-        for name in ("ticketing", "display", "notifier")
+        for name in ("ticketing", "display", "notifier", *(("survey",) if survey else ()))
     }
-    services = hall_services(topics[0], topics[1], site, extra=env)
+    services = hall_services(topics[0], topics[1], site, extra=env, answers=answers)
     starts = {}
     for name, service in services.items():
         service.log_path.parent.mkdir(parents=True, exist_ok=True)

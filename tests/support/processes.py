@@ -101,11 +101,13 @@ def hall_services(
     site: str,
     ports: dict[str, int] | None = None,
     extra: dict[str, dict[str, str]] | None = None,
+    answers: str | None = None,
 ) -> dict[str, ServiceProcess]:
     """The three services, not started yet, on one topic, dead-letter topic and site, with
     consumer groups of their own (`display-<site>`, `notifier-<site>`) and the notifier sending
     through Kannel. The kiosk and public limits are lifted: every test visitor shares one address.
-    `extra`: more environment by service; `ports`: fixed ports (default: free ones)."""
+    `extra`: more environment by service; `ports`: fixed ports (default: free ones); `answers`:
+    also the survey, publishing its answers on that topic."""
     env = {
         "ticketing": {
             "TICKETING_TOPIC": topic, "TICKETING_SITE_ID": site,
@@ -124,12 +126,19 @@ def hall_services(
             "NOTIFIER_GROUP_INSTANCE_ID": f"notifier-{site}-1",
         },
     }  # fmt: skip
-    ports = ports or {name: free_port() for name in SERVICES}
+    names = SERVICES
+    if answers is not None:  # the survey too, publishing its answers there
+        names = (*SERVICES, "survey")
+        env["survey"] = {
+            "SURVEY_TOPIC": topic, "SURVEY_DEAD_LETTER_TOPIC": dlq, "SURVEY_SITE_ID": site,
+            "SURVEY_GROUP_ID": f"survey-{site}", "SURVEY_ANSWERS_TOPIC": answers,
+        }  # fmt: skip
+    ports = ports or {name: free_port() for name in names}
     return {
         name: ServiceProcess(
             name,
             ports[name],
             {**env[name], **(extra or {}).get(name, {}), f"{name.upper()}_PORT": str(ports[name])},
         )
-        for name in SERVICES
+        for name in names
     }

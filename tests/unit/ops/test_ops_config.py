@@ -73,6 +73,6 @@ def test_compose_file_is_valid() -> None:
     done = run("docker-compose", *dev, "config", "-q")
     assert done.returncode == 0, done.stderr
     services = run("docker-compose", "config", "--services").stdout.split()
-    redis = {"redis-ticketing", "redis-notifier", "redis-display"}  # one per service
+    redis = {"redis-ticketing", "redis-notifier", "redis-display", "redis-survey"}  # one each
     assert set(services) >= {"kafka", "kafka-topics", *redis, "ticketing", "display", "notifier",
-                             "prometheus", "grafana"}  # fmt: skip
+                             "survey", "prometheus", "grafana"}  # fmt: skip
