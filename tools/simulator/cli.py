@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import random
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from antre_contracts import load_catalog
 
 from tools.simulator.day import Options, plan_day
 from tools.simulator.drive import Day, SimClock, Tally
+from tools.simulator.survey import Surveys
 
 REPO = Path(__file__).resolve().parents[2]
 EventHooks = dict[str, list[Callable[..., Any]]]
@@ -33,6 +35,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--phone-share", type=float, default=Options.phone_share)
     p.add_argument("--token", default=None, help="one officer token for all counters")
     p.add_argument("--kiosk-token", default="demo-kiosk-01", help="the kiosks' device token")
+    p.add_argument("--survey-url", default="http://127.0.0.1:8004", help="the survey's base URL")
+    p.add_argument(
+        "--survey-share", type=float, default=0.0, help="share of served visitors who answer"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     return p.parse_args(argv)
 
@@ -45,10 +51,17 @@ async def simulate(args: argparse.Namespace, event_hooks: EventHooks | None = No
         no_show=args.no_show, transfer=args.transfer, seed=args.seed,
     )  # fmt: skip
     plan = plan_day(catalog, options)
-    async with httpx.AsyncClient(base_url=args.url, timeout=30, event_hooks=event_hooks) as api:
+    async with (
+        httpx.AsyncClient(base_url=args.url, timeout=30, event_hooks=event_hooks) as api,
+        httpx.AsyncClient(base_url=args.survey_url, timeout=30) as survey_api,
+    ):
+        surveys = None
+        if args.survey_share > 0:
+            surveys = Surveys(survey_api, args.survey_share, random.Random(args.seed + 1))
         day = Day(
-            api, catalog, plan, SimClock(args.speed), token=args.token, kiosk_token=args.kiosk_token
-        )
+            api, catalog, plan, SimClock(args.speed), token=args.token,
+            kiosk_token=args.kiosk_token, surveys=surveys,
+        )  # fmt: skip
         progress = None if args.quiet else asyncio.create_task(report(day, args.opens))
         try:
             return await day.run()

@@ -17,6 +17,7 @@ from antre_contracts.catalog import Catalog
 from antre_contracts.catalog import Counter as Loket
 
 from tools.simulator.day import SERVICE_MIX, Arrival, DayPlan, service_time_s
+from tools.simulator.survey import Surveys
 
 
 @dataclass
@@ -97,12 +98,16 @@ class Day:
     """How long a request is tried again while ticketing is down or answers 503."""
     transferred: set[str] = field(default_factory=set)
     issuing_done: asyncio.Event = field(default_factory=asyncio.Event)
+    surveys: Surveys | None = None
+    """Served visitors who answer the satisfaction survey (None: nobody does)."""
 
     async def run(self) -> Tally:
         """Until every visitor of the day has been served or marked no-show."""
         counters = [asyncio.create_task(self.officer(c)) for c in self.catalog.counters]
         await self.visitors()
         await asyncio.gather(*counters)
+        if self.surveys is not None:
+            await self.surveys.drain()
         return self.tally
 
     async def visitors(self) -> None:
@@ -222,6 +227,8 @@ class Day:
             return
         if await act("finish", {"outcome": "served"}):
             self.tally.completed[(service, "served")] += 1
+            if self.surveys is not None:
+                self.surveys.served(ticket)
 
     def _refused(self, action: str, r: httpx.Response) -> None:
         try:
