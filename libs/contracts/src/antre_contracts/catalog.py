@@ -61,6 +61,16 @@ class Service(_Model):
         " phone); unset: the rules' public_quota_share of it",
     )
     last_ticket: time | None = Field(default=None, description="No tickets issued after this")
+    slot_minutes: int | None = Field(
+        default=None, gt=0, le=240, description="Length of a booking slot; unset: not bookable"
+    )
+    booking_quota: int = Field(
+        default=0,
+        ge=0,
+        description="Tickets a day that can be booked online (antrean daring); the rest of the"
+        " daily quota stays for walk-ins. Each slot holds at most what the service's counters"
+        " serve in it (counters x slot_minutes / avg_service_minutes)",
+    )
 
 
 class Counter(_Model):
@@ -114,6 +124,25 @@ class Rules(_Model):
     )
 
 
+class BookingRules(_Model):
+    """When online bookings open and close, and the check-in window around a slot."""
+
+    days_ahead: int = Field(default=7, ge=1, le=60, description="Bookable days from tomorrow")
+    closes_at: time = Field(
+        default=time(16, 0),
+        description="Bookings for a day close at this local time the day before",
+    )
+    checkin_early_minutes: int = Field(
+        default=30, ge=0, description="Check-in opens this long before the slot"
+    )
+    checkin_grace_minutes: int = Field(
+        default=15,
+        ge=0,
+        description="Check-in until this long after the slot began; later arrivals become"
+        " walk-ins, and a booking never checked in expires then",
+    )
+
+
 class Catalog(_Model):
     site: Site
     rules: Rules = Rules()
@@ -124,6 +153,7 @@ class Catalog(_Model):
     officers: list[Officer] = []
     kiosks: list[Kiosk] = []
     tablets: list[Tablet] = []
+    booking: BookingRules = BookingRules()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
@@ -143,6 +173,14 @@ class Catalog(_Model):
         for s in self.services:
             if s.public_quota is not None and s.public_quota > (s.daily_quota or 0):
                 raise ValueError(f"service {s.id}: public_quota over its daily_quota")
+        for s in self.services:
+            if s.booking_quota and s.slot_minutes is None:
+                raise ValueError(f"service {s.id}: booking_quota without slot_minutes")
+            if (
+                s.daily_quota is not None
+                and s.booking_quota + (self.public_quota(s) or 0) > s.daily_quota
+            ):
+                raise ValueError(f"service {s.id}: booking and public quotas over its daily_quota")
         hashes = [o.token_sha256 for o in self.officers] + [k.token_sha256 for k in self.kiosks]
         hashes += [t.token_sha256 for t in self.tablets]
         if len(set(hashes)) != len(hashes):

@@ -8,6 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from antre_contracts.events import (
     EVENT_TYPES,
     MAX_SEQUENCE,
+    BookingCancelled,
+    BookingCheckedIn,
+    BookingCreated,
+    BookingExpired,
+    BookingMoved,
     CounterEpochStarted,
     CounterStateChanged,
     EventData,
@@ -95,4 +100,9 @@ class QueueEventDoc(CloudEvent):
         | TicketExpired
         | QueueEpochStarted
         | CounterEpochStarted
+        | BookingCreated
+        | BookingMoved
+        | BookingCancelled
+        | BookingCheckedIn
+        | BookingExpired
     )

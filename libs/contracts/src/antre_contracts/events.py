@@ -36,6 +36,8 @@ class Channel(StrEnum):
     kiosk = "kiosk"
     web = "web"
     api = "api"
+    booking = "booking"
+    """Checked in at a kiosk with an online booking."""
 
 
 class Outcome(StrEnum):
@@ -211,6 +213,62 @@ class CounterEpochStarted(EventData):
     counter_seq: Seq
 
 
+class BookingEvent(EventData):
+    """What every booking event carries: the booking and its slot. Booking events go on the
+    queue topic under their service's queue key, in that queue's sequence."""
+
+    booking_code: str = Field(
+        description="The visitor's code (their credential to cancel, move and check in)",
+        examples=["K7PM-3QXA"],
+    )
+    service_id: str
+    agency_id: str
+    service_day: date = Field(description="The day of the slot")
+    slot_start: datetime
+    slot_end: datetime
+
+
+class BookingCreated(BookingEvent):
+    """A slot was booked online (antrean daring)."""
+
+    created_at: datetime
+    phone_encrypted: str | None = Field(
+        default=None, description="Fernet token of the E.164 phone number, if given"
+    )
+
+
+class BookingMoved(BookingEvent):
+    """A booking moved to another slot of the same service (`slot_*` is the new one)."""
+
+    from_day: date
+    from_slot_start: datetime
+    moved_at: datetime
+    phone_encrypted: str | None = None
+
+
+class BookingCancelled(BookingEvent):
+    """The visitor cancelled; the slot is free again."""
+
+    cancelled_at: datetime
+
+
+class BookingCheckedIn(BookingEvent):
+    """The visitor checked in at a kiosk within the slot's window: the ticket (its own
+    `antre.ticket.issued` follows, channel `booking`) is called from the slot's time, before
+    walk-ins who came later."""
+
+    ticket_id: str
+    number: str
+    checked_in_at: datetime
+
+
+class BookingExpired(BookingEvent):
+    """Never checked in by the end of the slot's check-in window (a later arrival is a
+    walk-in). The slot is not freed."""
+
+    expired_at: datetime
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     "antre.ticket.issued": TicketIssued,
     "antre.ticket.called": TicketCalled,
@@ -221,4 +279,9 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "antre.ticket.expired": TicketExpired,
     "antre.queue.epoch_started": QueueEpochStarted,
     "antre.counter.epoch_started": CounterEpochStarted,
+    "antre.booking.created": BookingCreated,
+    "antre.booking.moved": BookingMoved,
+    "antre.booking.cancelled": BookingCancelled,
+    "antre.booking.checked_in": BookingCheckedIn,
+    "antre.booking.expired": BookingExpired,
 }
