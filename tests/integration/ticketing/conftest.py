@@ -26,10 +26,20 @@ COUNTERS = [
 ]
 
 
-def write_catalog(path: Path, quota: int | None = None, last_ticket: str | None = None) -> Path:
+def write_catalog(
+    path: Path,
+    quota: int | None = None,
+    last_ticket: str | None = None,
+    booking_quota: int | None = None,
+) -> Path:
+    """`booking_quota`: ktp can be booked online in 30-minute slots, and the site opens on
+    Tuesday too (08.00-15.00: 14 slots; 8 counters serve ktp)."""
+    hours = "mon = { open = 08:00:00, close = 15:00:00 }"
+    if booking_quota is not None:
+        hours += "\ntue = { open = 08:00:00, close = 15:00:00 }"
     lines = [
         '[site]\nid = "test"\nname = "MPP Uji"\ntimezone = "Asia/Makassar"',
-        "[site.hours]\nmon = { open = 08:00:00, close = 15:00:00 }",
+        f"[site.hours]\n{hours}",
         "[rules]\npriority_streak = 2\nageing_minutes = 30\nservice_time_window = 5",
         '[[zones]]\nid = "a"\nname = "Zona A"',
         '[[agencies]]\nid = "dukcapil"\nname = "Disdukcapil"\nshort_name = "Dukcapil"',
@@ -40,6 +50,8 @@ def write_catalog(path: Path, quota: int | None = None, last_ticket: str | None 
             extra += f"\ndaily_quota = {quota}"
         if sid == "ktp" and last_ticket is not None:
             extra += f"\nlast_ticket = {last_ticket}"
+        if sid == "ktp" and booking_quota is not None:
+            extra += f"\nslot_minutes = 30\nbooking_quota = {booking_quota}"
         lines.append(
             f'[[services]]\nid = "{sid}"\nagency = "dukcapil"\nname = "Layanan {sid}"\n'
             f'prefix = "{prefix}"\nzone = "a"\navg_service_minutes = {minutes}{extra}'
@@ -118,6 +130,7 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
         at: datetime | None = None,
         quota: int | None = None,
         last_ticket: str | None = None,
+        booking_quota: int | None = None,
         enforce_hours: bool = False,
         redis_url: str = redis_url,
         **settings_: Any,
@@ -128,7 +141,9 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
             redis_url=redis_url,
             topic=topic,
             site_id=site_id,
-            catalog_path=write_catalog(tmp_path / "catalog.toml", quota, last_ticket),
+            catalog_path=write_catalog(
+                tmp_path / "catalog.toml", quota, last_ticket, booking_quota
+            ),
             enforce_hours=enforce_hours,
             kiosk_rate="100000/minute",  # the tests' kiosk issues as fast as they ask
             **settings_,

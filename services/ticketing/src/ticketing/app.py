@@ -15,7 +15,7 @@ from antre_contracts.supervise import Health, Supervisor
 from fastapi import FastAPI
 
 from ticketing import metrics, web
-from ticketing.api import catalog, counters, ops, problems, tickets
+from ticketing.api import bookings, catalog, counters, ops, problems, tickets
 from ticketing.api.access import Access, refuse_demo_tokens
 from ticketing.api.deps import Runtime
 from ticketing.api.guards import BodyLimit, JsonOnly
@@ -69,6 +69,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         tasks.spawn("relay-lease", relay.hold_lease)
         tasks.spawn("relay", relay.run)
         tasks.spawn("day-opener", store.keep_days_open)
+        tasks.spawn("booking-expiry", store.keep_expiring_bookings)
         tasks.spawn("gauges", lambda health: _refresh_gauges(store, catalog_, health))
         # What start-up made lives as long as the process: keep it out of the collector's
         # generations, whose full passes showed as call-next latency spikes.
@@ -92,7 +93,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.cipher = PhoneCipher(settings.phone_key)
     problems.install(app)
-    for module in (tickets, counters, catalog, ops, web):
+    for module in (tickets, bookings, counters, catalog, ops, web):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(JsonOnly)  # outermost: a form or text body is refused before all else

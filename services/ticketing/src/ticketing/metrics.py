@@ -72,6 +72,15 @@ UNREPLICATED = Counter(
     "antre_redis_unreplicated_writes_total",
     "Changes answered before TICKETING_REDIS_WAIT_REPLICAS replicas had them (WAIT timed out)",
 )
+BOOKINGS = Counter(
+    "antre_bookings_total",
+    "Online bookings by what happened: created, moved, cancelled, checked_in, late (checked in"
+    " past the window: a walk-in ticket); expiries are antre_bookings_expired_total",
+    ["service", "event"],
+)
+BOOKINGS_EXPIRED = Counter(
+    "antre_bookings_expired_total", "Bookings never checked in, expired by this replica's sweep"
+)
 REFUSALS = Counter("antre_refusals_total", "Requests refused, by problem type", ["problem"])
 
 
@@ -86,7 +95,13 @@ def prime(catalog: Catalog) -> None:
     for service in catalog.services:
         for priority in Priority:
             for channel in Channel:
-                TICKETS_ISSUED.labels(service.agency, service.id, priority.value, channel.value)
+                if channel is not Channel.booking:
+                    TICKETS_ISSUED.labels(service.agency, service.id, priority.value, channel)
+        if service.slot_minutes is not None and service.booking_quota:
+            # A booked ticket is a regular one (priority is for walk-ins at the kiosk).
+            TICKETS_ISSUED.labels(service.agency, service.id, Priority.regular, Channel.booking)
+        for event in ("created", "moved", "cancelled", "checked_in", "late"):
+            BOOKINGS.labels(service.id, event)
         for metric in (CALLS, RECALLS, TRANSFERS, WAITING_TIME, SERVICE_TIME):
             metric.labels(service.id)
         for outcome in Outcome:

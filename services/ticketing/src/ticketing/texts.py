@@ -121,6 +121,72 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Invalid phone number",
         "Nomor HP tidak valid. Tulis nomor seluler Indonesia, misalnya 0812 3456 7890.",
     ),
+    "not_bookable": (
+        404,
+        "Service cannot be booked online",
+        "Layanan {service_name} tidak dapat dipesan secara daring. Silakan ambil nomor di kios MPP.",
+    ),
+    "booking_day_closed": (
+        409,
+        "Day not open for booking",
+        "Tanggal {day} tidak dapat dipesan. Pemesanan dibuka {days_ahead} hari ke depan dan ditutup pukul {closes_at} sehari sebelumnya.",
+    ),
+    "unknown_slot": (
+        422,
+        "No such slot",
+        "Jam {slot} tidak ada untuk {service_name} pada tanggal {day}. Pilih jam dari daftar.",
+    ),
+    "slot_full": (
+        409,
+        "Slot fully booked",
+        "Jam {slot} sudah penuh. Pilih jam lain.",
+    ),
+    "booking_quota_exhausted": (
+        409,
+        "Booking quota of the day used up",
+        "Kuota pemesanan daring untuk tanggal ini sudah habis ({quota} tiket). Pilih tanggal lain atau datang langsung.",
+    ),
+    "booking_exists": (
+        409,
+        "Phone already holds a booking",
+        "Nomor HP ini sudah memiliki pemesanan untuk layanan yang sama pada tanggal itu. Pindahkan atau batalkan pemesanan itu dengan kodenya.",
+    ),
+    "unknown_booking": (
+        404,
+        "Unknown booking",
+        "Kode pemesanan '{booking_code}' tidak ditemukan. Periksa kembali kode Anda.",
+    ),
+    "booking_cancelled": (
+        409,
+        "Booking cancelled",
+        "Pemesanan {booking_code} sudah dibatalkan.",
+    ),
+    "booking_checked_in": (
+        409,
+        "Already checked in",
+        "Pemesanan {booking_code} sudah dipakai untuk mengambil nomor antrean.",
+    ),
+    "booking_expired": (
+        409,
+        "Booking expired",
+        "Pemesanan {booking_code} sudah kedaluwarsa.",
+    ),
+    "booking_started": (
+        409,
+        "Slot already begun",
+        "Jam {slot} sudah dimulai: pemesanan tidak dapat diubah lagi.",
+    ),
+    "same_slot": (422, "Same slot", "Pemesanan sudah pada jam itu. Pilih jam lain."),
+    "booking_not_today": (
+        409,
+        "Booking is for another day",
+        "Pemesanan ini untuk tanggal {day} pukul {slot}. Datang pada hari itu untuk mengambil nomor.",
+    ),
+    "too_early": (
+        409,
+        "Check-in not open yet",
+        "Terlalu awal: nomor untuk jam {slot} dapat diambil mulai pukul {opens}.",
+    ),
     "validation_error": (422, "Invalid request", "Data tidak valid: {errors}."),
     "malformed_body": (
         400,
@@ -170,6 +236,12 @@ STATUS_LABELS = {
     "serving": "sedang dilayani",
     "served": "selesai",
     "no_show": "tidak hadir",
+    "expired": "kedaluwarsa",
+}
+BOOKING_STATUS_LABELS = {
+    "booked": "terpesan",
+    "cancelled": "dibatalkan",
+    "checked_in": "sudah mengambil nomor",
     "expired": "kedaluwarsa",
 }
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")

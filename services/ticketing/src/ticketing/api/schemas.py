@@ -26,6 +26,13 @@ class IssueRequest(_Body):
         " comes through the public channel (web, or api), with its own limits and quota share",
     )
 
+    @field_validator("channel")
+    @classmethod
+    def _not_booking(cls, value: Channel | None) -> Channel | None:
+        if value is Channel.booking:
+            raise ValueError("a booked ticket comes from a check-in at a kiosk")
+        return value
+
 
 class TicketOut(BaseModel):
     ticket_id: str = Field(

@@ -124,8 +124,18 @@ local function emit(c, etype, subject, pkey, data, derived)
   redis.call('XADD', c.p .. ':outbox', '*', 'k', pkey, 'e', cjson.encode(ev))
 end
 
+-- Three waiting lists per service and day: 'p' priority, 'r' regular (both by arrival) and
+-- 'b' booked (checked in with an online booking, by the slot's start).
 local function waiting(c, svc)
   return redis.call('ZCARD', qkey(c, svc, 'p')) + redis.call('ZCARD', qkey(c, svc, 'r'))
+         + redis.call('ZCARD', qkey(c, svc, 'b'))
+end
+
+-- A booked ticket is due once its slot has begun.
+local function booked_due(c, svc)
+  local r = redis.call('ZRANGE', qkey(c, svc, 'b'), 0, 0, 'WITHSCORES')
+  if r[1] and tonumber(r[2]) <= c.now then return r[1] end
+  return nil
 end
 
 local function head(c, svc, kind)
@@ -152,17 +162,27 @@ local function streak_of(c, svc)
   return tonumber(redis.call('HGET', c.p .. ':streak', svc) or '0')
 end
 
--- The next `n` waiting ids of a service in call order, by replaying the ordering rule.
+-- The next `n` waiting ids of a service in call order, by replaying the ordering rule: the
+-- booked tickets due now, then priority and regular, then booked tickets not yet due (an
+-- estimate: they go first once their slot begins).
 local function upcoming(c, svc, rules, n)
+  local due = redis.call('ZRANGEBYSCORE', qkey(c, svc, 'b'), '-inf', c.now, 'LIMIT', 0, n)
+  local later = redis.call('ZRANGEBYSCORE', qkey(c, svc, 'b'), '(' .. c.now, '+inf',
+                           'LIMIT', 0, n)
   local ps = redis.call('ZRANGE', qkey(c, svc, 'p'), 0, n - 1)
   local rs = redis.call('ZRANGE', qkey(c, svc, 'r'), 0, n - 1)
   local i, j, s, out = 1, 1, streak_of(c, svc), {}
+  for _, id in ipairs(due) do out[#out + 1] = id end
   while #out < n and (ps[i] or rs[j]) do
     if pick(c, ps[i] ~= nil, rs[j], s, rules) == 'p' then
       out[#out + 1] = ps[i]; i = i + 1; s = s + 1
     else
       out[#out + 1] = rs[j]; j = j + 1; s = 0
     end
+  end
+  for _, id in ipairs(later) do
+    if #out >= n then break end
+    out[#out + 1] = id
   end
   return out
 end
@@ -193,6 +213,24 @@ end
 local function estimate_s(c, svc, ahead, default_s)
   local open = math.max(1, redis.call('SCARD', c.p .. ':open:' .. svc))
   return math.floor(ahead / open * mean_service_s(c, svc, default_s) + 0.5)
+end
+
+-- A walk-in's people ahead with the bookings that will be due before it is called: checked-in
+-- booked tickets and bookings not yet checked in (still within their window) whose slot begins
+-- before the walk-in's estimate without them.
+local function with_bookings(c, svc, ahead, default_s, rules)
+  local horizon = c.now + estimate_s(c, svc, ahead, default_s) * 1000
+  local booked = redis.call('ZCOUNT', qkey(c, svc, 'b'), '-inf', horizon)
+  local expected = redis.call('ZCOUNT', c.p .. ':bkz:' .. c.day .. ':' .. svc,
+                              c.now - (rules.grace_ms or 0), horizon)
+  return ahead + booked + expected
+end
+
+-- People ahead of a checked-in booked ticket: the booked tickets of earlier slots.
+local function booked_ahead_of(c, svc, id)
+  local score = redis.call('ZSCORE', qkey(c, svc, 'b'), id)
+  if not score then return 0 end
+  return redis.call('ZCOUNT', qkey(c, svc, 'b'), '-inf', '(' .. score)
 end
 
 local function enqueue(c, id, svc, prio, order)
@@ -228,7 +266,9 @@ local function issue(keys, args)
   end
   local a = c.a
   local counts = c.p .. ':num:' .. c.day
+  -- Booked tickets count against the booking quota, not the walk-ins' (a.quota).
   local issued = tonumber(redis.call('HGET', counts, a.service) or '0')
+                 - tonumber(redis.call('HGET', c.p .. ':bkn:' .. c.day, a.service) or '0')
   local refusal = quota_refusal(c, a, issued)
   if refusal then return refusal end
   local n = redis.call('HINCRBY', counts, a.service, 1)
@@ -245,7 +285,8 @@ local function issue(keys, args)
              'channel', a.channel, 'phone', a.phone or '', 'calls', 0)
   redis.call('EXPIRE', tkey(c, id), DAY_TTL)
   enqueue(c, id, a.service, a.prio, order)
-  local ahead = ahead_of(c, a.service, id, a.prio, a.rules)
+  local ahead = with_bookings(c, a.service, ahead_of(c, a.service, id, a.prio, a.rules),
+                              a.default_s, a.rules)
   local wait_s = estimate_s(c, a.service, ahead, a.default_s)
   local count = waiting(c, a.service)
   emit(c, 'antre.ticket.issued', id, queue_key(a, a.service), {
@@ -272,7 +313,7 @@ end
 -- The day's waiting tickets of a queue expire when its next day begins.
 local function expire_day(c, svc, day)
   local key = queue_key(c.a, svc)
-  for _, kind in ipairs({'p', 'r'}) do
+  for _, kind in ipairs({'p', 'r', 'b'}) do
     local q = c.p .. ':q:' .. day .. ':' .. svc .. ':' .. kind
     for _, id in ipairs(redis.call('ZRANGE', q, 0, -1)) do
       local num = redis.call('HGET', tkey(c, id), 'num')
@@ -326,13 +367,20 @@ local function call_next(c, a)
     return fail('ticket_in_progress', {number = redis.call('HGET', tkey(c, cs.ticket), 'num')})
   end
   for _, svc in ipairs(a.services) do
-    local ph = head(c, svc, 'p')
-    local kind = pick(c, ph ~= nil, head(c, svc, 'r'), streak_of(c, svc), a.rules)
+    -- Booked tickets due now first; then priority and regular by the streak and ageing rule;
+    -- a booked ticket not yet due is called early rather than leave the counter idle. Booked
+    -- calls leave the priority streak as it is.
+    local kind = nil
+    if booked_due(c, svc) then kind = 'b' end
+    if not kind then
+      kind = pick(c, head(c, svc, 'p') ~= nil, head(c, svc, 'r'), streak_of(c, svc), a.rules)
+    end
+    if not kind and head(c, svc, 'b') then kind = 'b' end
     if kind then
       local id = head(c, svc, kind)
       redis.call('ZREM', qkey(c, svc, kind), id)
       if kind == 'p' then redis.call('HINCRBY', c.p .. ':streak', svc, 1)
-      else redis.call('HSET', c.p .. ':streak', svc, 0) end
+      elseif kind == 'r' then redis.call('HSET', c.p .. ':streak', svc, 0) end
       local t = redis.call('HMGET', tkey(c, id), 'num', 'since', 'phone')
       redis.call('HSET', tkey(c, id), 'status', 'called', 'counter', a.counter,
                  'officer', a.officer, 'called', c.now, 'calls', 1)
@@ -428,7 +476,8 @@ local function transfer(c, a)
   redis.call('HDEL', ckey(c, a.counter), 'ticket')
   -- It keeps its place by arrival (order), ahead of those who came later.
   enqueue(c, t.id, a.to, prio, order)
-  local ahead = ahead_of(c, a.to, t.id, prio, a.rules)
+  local ahead = with_bookings(c, a.to, ahead_of(c, a.to, t.id, prio, a.rules), a.default_s,
+                              a.rules)
   local phone = t.phone
   if phone == '' then phone = nil end
   emit(c, 'antre.ticket.transferred', t.id, queue_key(a, a.to), {
@@ -498,8 +547,16 @@ local function position(keys, args)
   for i = 1, #t, 2 do h[t[i]] = t[i + 1] end
   h.phone = nil
   if h.status == 'waiting' and h.day == c.day then
-    h.people_ahead = ahead_of(c, h.svc, id, h.prio, c.a.rules)
-    h.estimated_wait_s = estimate_s(c, h.svc, h.people_ahead, c.a.default_s[h.svc])
+    local default_s = c.a.default_s[h.svc]
+    if redis.call('ZSCORE', qkey(c, h.svc, 'b'), id) then
+      h.people_ahead = booked_ahead_of(c, h.svc, id)
+      h.estimated_wait_s = math.max(math.floor((tonumber(h.slot) - c.now) / 1000 + 0.5),
+                                    estimate_s(c, h.svc, h.people_ahead, default_s))
+    else
+      h.people_ahead = with_bookings(c, h.svc, ahead_of(c, h.svc, id, h.prio, c.a.rules),
+                                     default_s, c.a.rules)
+      h.estimated_wait_s = estimate_s(c, h.svc, h.people_ahead, default_s)
+    end
   end
   return cjson.encode({ok = h})
 end
@@ -529,6 +586,261 @@ local function queue(keys, args)
   return cjson.encode({ok = {tickets = out, waiting = waiting(c, c.a.service)}})
 end
 
+--[[
+Online bookings. A booking is `bk:<code>` (its service, day, slot, status: booked, cancelled,
+checked_in or expired, the encrypted phone and its keyed hash). Per service and day:
+  bks:<day>:<svc>  booked per slot label, and 'day' for the day's total (cancel and move free
+                   a place; expiry does not)
+  bkp:<day>:<svc>  keyed phone -> code: one active booking per phone, service and day
+  bkz:<day>:<svc>  code -> slot start (ms), bookings not yet checked in: walk-ins' estimates
+  bkx              code -> end of its check-in window (ms): the expiry sweep
+Booking events go under the service's queue key, in that queue's sequence.
+]]
+local function bkey(c, code) return c.p .. ':bk:' .. code end
+
+local function booking(c, code)
+  local raw = redis.call('HGETALL', bkey(c, code))
+  if #raw == 0 then return nil end
+  local b = {}
+  for i = 1, #raw, 2 do b[raw[i]] = raw[i + 1] end
+  return b
+end
+
+local function booking_data(b)
+  return {booking_code = b.code, service_id = b.svc, agency_id = b.agency, service_day = b.day,
+          slot_start = b.start_iso, slot_end = b.end_iso}
+end
+
+local function with_fields(data, more)
+  for k, v in pairs(more) do data[k] = v end
+  return data
+end
+
+-- The refusal of a place in slot `a.slot` of `a.day`, or nil.
+local function place_refusal(c, a, code, same_day)
+  local counts = c.p .. ':bks:' .. a.day .. ':' .. a.service
+  if tonumber(redis.call('HGET', counts, a.slot) or '0') >= a.capacity then
+    return fail('slot_full', {slot = a.slot, capacity = a.capacity})
+  end
+  if not same_day and tonumber(redis.call('HGET', counts, 'day') or '0') >= a.day_quota then
+    return fail('booking_quota_exhausted', {quota = a.day_quota})
+  end
+  if a.phone_key and not same_day then
+    local held = redis.call('HGET', c.p .. ':bkp:' .. a.day .. ':' .. a.service, a.phone_key)
+    if held and held ~= code then return fail('booking_exists') end
+  end
+  return nil
+end
+
+local function take_place(c, b)
+  local counts = c.p .. ':bks:' .. b.day .. ':' .. b.svc
+  redis.call('HINCRBY', counts, b.slot, 1)
+  redis.call('HINCRBY', counts, 'day', 1)
+  redis.call('EXPIREAT', counts, math.floor(tonumber(b.ends) / 1000) + DAY_TTL)
+  if b.pkey ~= '' then
+    local phones = c.p .. ':bkp:' .. b.day .. ':' .. b.svc
+    redis.call('HSET', phones, b.pkey, b.code)
+    redis.call('EXPIREAT', phones, math.floor(tonumber(b.ends) / 1000) + DAY_TTL)
+  end
+  local due = c.p .. ':bkz:' .. b.day .. ':' .. b.svc
+  redis.call('ZADD', due, b.start, b.code)
+  redis.call('EXPIREAT', due, math.floor(tonumber(b.ends) / 1000) + DAY_TTL)
+  redis.call('ZADD', c.p .. ':bkx', b.ends, b.code)
+end
+
+-- Give the place back (cancel, move): `free` false keeps the slot counted (expiry).
+local function leave_place(c, b, free)
+  local counts = c.p .. ':bks:' .. b.day .. ':' .. b.svc
+  if free then
+    redis.call('HINCRBY', counts, b.slot, -1)
+    redis.call('HINCRBY', counts, 'day', -1)
+  end
+  if b.pkey ~= '' and free then
+    redis.call('HDEL', c.p .. ':bkp:' .. b.day .. ':' .. b.svc, b.pkey)
+  end
+  redis.call('ZREM', c.p .. ':bkz:' .. b.day .. ':' .. b.svc, b.code)
+  redis.call('ZREM', c.p .. ':bkx', b.code)
+end
+
+local function booking_answer(b)
+  return {booking_code = b.code, service_id = b.svc, service_day = b.day, slot = b.slot,
+          slot_start = b.start_iso, slot_end = b.end_iso, status = b.status,
+          ticket_id = b.ticket, number = b.num}
+end
+
+-- ARGV[5]: code, service, agency, day, slot, start, start_iso, end_iso, ends (end of the
+-- check-in window, ms), capacity, day_quota, phone, phone_key, site, source, fingerprint
+local function book(keys, args)
+  local c = ctx(keys, args)
+  local prev, answer = done_before(c)
+  if prev then
+    if c.a.fingerprint and answer.fp ~= c.a.fingerprint then return fail('idempotency_conflict') end
+    return prev
+  end
+  local a = c.a
+  if redis.call('EXISTS', bkey(c, a.code)) == 1 then return fail('code_taken') end
+  local refusal = place_refusal(c, a, a.code, false)
+  if refusal then return refusal end
+  local b = {code = a.code, svc = a.service, agency = a.agency, day = a.day, slot = a.slot,
+             start = a.start, start_iso = a.start_iso, end_iso = a.end_iso, ends = a.ends,
+             status = 'booked', phone = a.phone or '', pkey = a.phone_key or '',
+             created = c.now, ticket = '', num = ''}
+  for k, v in pairs(b) do redis.call('HSET', bkey(c, a.code), k, v) end
+  redis.call('EXPIREAT', bkey(c, a.code), math.floor(a.ends / 1000) + DAY_TTL)
+  take_place(c, b)
+  emit(c, 'antre.booking.created', a.code, queue_key(a, a.service), with_fields(
+    booking_data(b), {created_at = c.iso, phone_encrypted = a.phone}))
+  local out = cjson.encode({ok = booking_answer(b), fp = a.fingerprint})
+  redis.call('SET', c.p .. ':op:' .. c.op, out, 'EX', OP_TTL)
+  return out
+end
+
+-- A booking that may still change: booked, and its slot not begun.
+local function changeable(c, code)
+  local b = booking(c, code)
+  if not b then return nil, fail('unknown_booking') end
+  if b.status ~= 'booked' then return nil, fail('booking_' .. b.status, {status = b.status}) end
+  if c.now >= tonumber(b.start) then return nil, fail('booking_started', {slot = b.slot}) end
+  return b
+end
+
+-- ARGV[5]: code, site, source
+local function cancel_booking(c, a)
+  local b, err = changeable(c, a.code)
+  if not b then return err end
+  redis.call('HSET', bkey(c, a.code), 'status', 'cancelled', 'cancelled', c.now)
+  leave_place(c, b, true)
+  b.status = 'cancelled'
+  emit(c, 'antre.booking.cancelled', a.code, queue_key(a, b.svc), with_fields(
+    booking_data(b), {cancelled_at = c.iso}))
+  return finish(c, booking_answer(b))
+end
+
+-- ARGV[5]: code, service (must be the booking's), day, slot, start, start_iso, end_iso, ends,
+-- capacity, day_quota, site, source
+local function move_booking(c, a)
+  local b, err = changeable(c, a.code)
+  if not b then return err end
+  if b.svc ~= a.service then return fail('other_service') end
+  if b.day == a.day and b.slot == a.slot then return fail('same_slot') end
+  a.phone_key = b.pkey ~= '' and b.pkey or nil
+  local refusal = place_refusal(c, a, a.code, b.day == a.day)
+  if refusal then return refusal end
+  leave_place(c, b, true)
+  local from_day, from_start = b.day, b.start_iso
+  b.day, b.slot, b.start, b.start_iso, b.end_iso, b.ends = a.day, a.slot, a.start, a.start_iso,
+                                                            a.end_iso, a.ends
+  redis.call('HSET', bkey(c, a.code), 'day', b.day, 'slot', b.slot, 'start', b.start,
+             'start_iso', b.start_iso, 'end_iso', b.end_iso, 'ends', b.ends)
+  redis.call('EXPIREAT', bkey(c, a.code), math.floor(a.ends / 1000) + DAY_TTL)
+  take_place(c, b)
+  local phone = b.phone
+  if phone == '' then phone = nil end
+  emit(c, 'antre.booking.moved', a.code, queue_key(a, b.svc), with_fields(booking_data(b), {
+    from_day = from_day, from_slot_start = from_start, moved_at = c.iso,
+    phone_encrypted = phone}))
+  return finish(c, booking_answer(b))
+end
+
+-- Check-in at a kiosk. ARGV[5]: code, early_ms, prefix, rand, rules, default_s, site, source.
+-- Within the window the visitor gets a ticket in the booked list, called from the slot's
+-- start; a repeat answers the same ticket. Past the window the booking expires (if the sweep
+-- has not yet) and the answer is `late`: the kiosk issues a walk-in ticket instead.
+local function check_in(c, a)
+  local b = booking(c, a.code)
+  if not b then return fail('unknown_booking') end
+  if b.status == 'checked_in' then return finish(c, booking_answer(b)) end
+  if b.status == 'cancelled' then return fail('booking_cancelled') end
+  if b.day ~= c.day then return fail('booking_not_today', {day = b.day, slot = b.slot}) end
+  local start = tonumber(b.start)
+  if b.status == 'expired' or c.now > tonumber(b.ends) then
+    if b.status == 'booked' then
+      redis.call('HSET', bkey(c, a.code), 'status', 'expired', 'expired', c.now)
+      leave_place(c, b, false)
+      emit(c, 'antre.booking.expired', a.code, queue_key(a, b.svc), with_fields(
+        booking_data(b), {expired_at = c.iso}))
+    end
+    return finish(c, {late = true, slot = b.slot, service_id = b.svc})
+  end
+  if c.now < start - a.early_ms then
+    return fail('too_early', {slot = b.slot, opens_ms = start - a.early_ms})
+  end
+  local svc = b.svc
+  local n = redis.call('HINCRBY', c.p .. ':num:' .. c.day, svc, 1)
+  redis.call('EXPIRE', c.p .. ':num:' .. c.day, DAY_TTL)
+  redis.call('HINCRBY', c.p .. ':bkn:' .. c.day, svc, 1)
+  redis.call('EXPIRE', c.p .. ':bkn:' .. c.day, DAY_TTL)
+  local number = string.format('%s-%03d', a.prefix, n)
+  local id = string.format('%s-%s%03d-%s', string.gsub(c.day, '-', ''), a.prefix, n, a.rand)
+  local order = redis.call('INCR', c.p .. ':order')
+  redis.call('HSET', tkey(c, id), 'id', id, 'svc', svc, 'num', number, 'prio', 'regular',
+             'status', 'waiting', 'day', c.day, 'issued', c.now, 'since', c.now, 'order', order,
+             'channel', 'booking', 'phone', b.phone, 'calls', 0, 'booking', a.code,
+             'slot', start)
+  redis.call('EXPIRE', tkey(c, id), DAY_TTL)
+  redis.call('ZADD', qkey(c, svc, 'b'), start, id)
+  redis.call('EXPIRE', qkey(c, svc, 'b'), DAY_TTL)
+  redis.call('HSET', bkey(c, a.code), 'status', 'checked_in', 'checked', c.now, 'ticket', id,
+             'num', number)
+  leave_place(c, b, false)
+  b.status, b.ticket, b.num = 'checked_in', id, number
+  local ahead = booked_ahead_of(c, svc, id)
+  local wait_s = math.max(math.floor((start - c.now) / 1000 + 0.5),
+                          estimate_s(c, svc, ahead, a.default_s))
+  local key = queue_key(a, svc)
+  emit(c, 'antre.booking.checked_in', a.code, key, with_fields(booking_data(b), {
+    ticket_id = id, number = number, checked_in_at = c.iso}))
+  local phone = b.phone
+  if phone == '' then phone = nil end
+  emit(c, 'antre.ticket.issued', id, key, {
+    ticket_id = id, number = number, service_id = svc, agency_id = b.agency,
+    service_day = c.day, priority = 'regular', channel = 'booking', issued_at = c.iso,
+    people_ahead = ahead, estimated_wait_s = wait_s, waiting_count = waiting(c, svc),
+    upcoming = upcoming(c, svc, a.rules, 10), phone_encrypted = phone}, 'ticket')
+  local out = booking_answer(b)
+  out.people_ahead, out.estimated_wait_s, out.issued_at = ahead, wait_s, c.iso
+  return finish(c, out)
+end
+
+-- Bookings whose check-in window has ended expire (their slot stays counted). Safe to repeat
+-- and to run on every replica. ARGV[5]: site, source, limit
+local function expire_bookings(keys, args)
+  local c = ctx(keys, args)
+  local due = redis.call('ZRANGEBYSCORE', c.p .. ':bkx', '-inf', c.now, 'LIMIT', 0, c.a.limit)
+  local expired = 0
+  for _, code in ipairs(due) do
+    local b = booking(c, code)
+    if b and b.status == 'booked' then
+      redis.call('HSET', bkey(c, code), 'status', 'expired', 'expired', c.now)
+      leave_place(c, b, false)
+      b.status = 'expired'
+      emit(c, 'antre.booking.expired', code, queue_key(c.a, b.svc), with_fields(
+        booking_data(b), {expired_at = c.iso}), 'expired:' .. code)
+      expired = expired + 1
+    end
+    redis.call('ZREM', c.p .. ':bkx', code)
+  end
+  return cjson.encode({ok = {expired = expired, seen = #due}})
+end
+
+-- Read-only: a booking. ARGV[5]: code
+local function read_booking(keys, args)
+  local c = ctx(keys, args)
+  local b = booking(c, c.a.code)
+  if not b then return fail('unknown_booking') end
+  return cjson.encode({ok = booking_answer(b)})
+end
+
+-- Read-only: booked per slot of a service's day. ARGV[5]: service, day
+local function booked_slots(keys, args)
+  local c = ctx(keys, args)
+  local raw = redis.call('HGETALL', c.p .. ':bks:' .. c.a.day .. ':' .. c.a.service)
+  local out = {}
+  for i = 1, #raw, 2 do out[raw[i]] = tonumber(raw[i + 1]) end
+  out['_'] = 0  -- never an empty table (cjson would write [])
+  return cjson.encode({ok = out})
+end
+
 redis.register_function('antre_issue', issue)
 redis.register_function('antre_call_next', once(call_next))
 redis.register_function('antre_recall', once(recall))
@@ -537,6 +849,15 @@ redis.register_function('antre_complete', once(complete))
 redis.register_function('antre_transfer', once(transfer))
 redis.register_function('antre_set_state', once(set_state))
 redis.register_function('antre_open_day', open_day)
+redis.register_function('antre_book', book)
+redis.register_function('antre_booking_cancel', once(cancel_booking))
+redis.register_function('antre_booking_move', once(move_booking))
+redis.register_function('antre_check_in', once(check_in))
+redis.register_function('antre_expire_bookings', expire_bookings)
+redis.register_function{function_name = 'antre_booking', callback = read_booking,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'antre_booked_slots', callback = booked_slots,
+                        flags = {'no-writes'}}
 redis.register_function{function_name = 'antre_position', callback = position,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'antre_overview', callback = overview,

@@ -5,7 +5,7 @@ import itertools
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,9 +19,12 @@ from redis.exceptions import ResponseError
 
 from ticketing import metrics
 from ticketing.domain.clock import Clock, service_day
+from ticketing.domain.slots import Slot
 
 LIBRARY = (Path(__file__).parent / "queue.lua").read_text()
-READ_ONLY = frozenset({"antre_position", "antre_overview", "antre_queue"})
+READ_ONLY = frozenset(
+    {"antre_position", "antre_overview", "antre_queue", "antre_booking", "antre_booked_slots"}
+)
 """The functions registered `no-writes`: nothing to wait for replicas for."""
 
 log = logging.getLogger(__name__)
@@ -73,7 +76,11 @@ class QueueStore:
         self._op_prefix = secrets.token_hex(8) + "-"
         self._op_counter = itertools.count(1)
         rules = catalog.rules
-        self.rules = {"streak": rules.priority_streak, "ageing_ms": rules.ageing_minutes * 60_000}
+        self.rules = {
+            "streak": rules.priority_streak,
+            "ageing_ms": rules.ageing_minutes * 60_000,
+            "grace_ms": catalog.booking.checkin_grace_minutes * 60_000,
+        }
         self.default_s = {s.id: s.avg_service_minutes * 60 for s in catalog.services}
 
     async def load(self) -> None:
@@ -173,7 +180,10 @@ class QueueStore:
                 "public": public,
                 # The status link is the ticket id: 96 random bits make it unguessable.
                 "rand": secrets.token_hex(12),
-                "quota": service.daily_quota,
+                # Walk-ins' share: the booking quota is kept for booked tickets.
+                "quota": None
+                if service.daily_quota is None
+                else service.daily_quota - service.booking_quota,
                 "public_quota": self.catalog.public_quota(service),
                 "default_s": self.default_s[service_id],
                 "rules": self.rules,
@@ -259,3 +269,106 @@ class QueueStore:
             counter.id: ((state or b"closed").decode(), bool(ticket))
             for counter, (state, ticket) in zip(self.catalog.counters, replies, strict=True)
         }
+
+    # Online bookings (queue.lua's booking functions; the slot rules are domain/slots.py)
+
+    async def book(
+        self,
+        call: Call,
+        service_id: str,
+        slot: Slot,
+        code: str,
+        phone_encrypted: str | None,
+        phone_key: str | None,
+        fingerprint: str | None,
+    ) -> dict[str, Any]:
+        """Book `slot`; refused when the slot or the day is full or the phone already holds
+        a booking of the service that day (`code_taken`: draw another code)."""
+        service = self.catalog.service_by_id[service_id]
+        args = {
+            **self._slot_args(service_id, slot),
+            "code": code,
+            "agency": service.agency,
+            "phone": phone_encrypted,
+            "phone_key": phone_key,
+            "fingerprint": fingerprint,
+        }
+        return await self._fcall("antre_book", call, args)
+
+    async def move_booking(
+        self, call: Call, code: str, service_id: str, slot: Slot
+    ) -> dict[str, Any]:
+        args = {**self._slot_args(service_id, slot), "code": code}
+        return await self._fcall("antre_booking_move", call, args)
+
+    async def cancel_booking(self, call: Call, code: str) -> dict[str, Any]:
+        return await self._fcall(
+            "antre_booking_cancel", call, {"code": code, "site": self.site, "source": self.source}
+        )
+
+    async def check_in(self, call: Call, code: str) -> dict[str, Any]:
+        """A booked ticket within the check-in window (`late`: the window has passed)."""
+        raw = await self.booking(code)
+        service = self.catalog.service_by_id[raw["service_id"]]
+        args = {
+            "code": code,
+            "early_ms": self.catalog.booking.checkin_early_minutes * 60_000,
+            "prefix": service.prefix,
+            "rand": secrets.token_hex(12),
+            "rules": self.rules,
+            "default_s": self.default_s[service.id],
+            "site": self.site,
+            "source": self.source,
+        }
+        return await self._fcall("antre_check_in", call, args)
+
+    async def booking(self, code: str) -> dict[str, Any]:
+        return await self._fcall("antre_booking", self.call(), {"code": code})
+
+    async def booked(self, service_id: str, day: date) -> dict[str, int]:
+        """Booked places per slot label of a service's day, and 'day': the day's total."""
+        raw = await self._fcall(
+            "antre_booked_slots", self.call(), {"service": service_id, "day": day.isoformat()}
+        )
+        return {k: int(v) for k, v in raw.items() if k not in ("_", "replay")}
+
+    async def expire_bookings(self, limit: int = 200) -> tuple[int, bool]:
+        """Expire bookings whose check-in window has ended: how many, and whether more are
+        due."""
+        args = {"site": self.site, "source": self.source, "limit": limit}
+        raw = await self._fcall("antre_expire_bookings", self.call(), args)
+        return int(raw["expired"]), int(raw["seen"]) >= limit
+
+    async def keep_expiring_bookings(self, health: Health, every_s: float = 15.0) -> None:
+        """The expiry sweep (a supervised loop); every replica may run it."""
+        while True:
+            more = True
+            while more:
+                expired, more = await self.expire_bookings()
+                metrics.BOOKINGS_EXPIRED.inc(expired)
+            health.ok()
+            await asyncio.sleep(every_s)
+
+    def _slot_args(self, service_id: str, slot: Slot) -> dict[str, Any]:
+        service = self.catalog.service_by_id[service_id]
+        return {
+            "service": service_id,
+            "day": slot.start.date().isoformat(),
+            "slot": slot.label,
+            "start": _ms(slot.start),
+            "start_iso": _iso(slot.start),
+            "end_iso": _iso(slot.end),
+            "ends": _ms(slot.checkin_closes(self.catalog)),
+            "capacity": slot.capacity,
+            "day_quota": service.booking_quota,
+            "site": self.site,
+            "source": self.source,
+        }
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
