@@ -138,6 +138,23 @@ class Events:
         }  # fmt: skip
         return self._env("antre.ticket.completed", tid, data)
 
+    def booking(self, type_: str, code: str, phone: str | None, slot: datetime) -> bytes:
+        """A booking event (antre.booking.created, moved or reminder_due) for `slot`."""
+        now = (self.at or datetime.now(UTC)).isoformat()
+        data: dict[str, Any] = {
+            "booking_code": code, "service_id": self.service, "agency_id": "disdukcapil",
+            "service_day": slot.date().isoformat(), "slot_start": slot.isoformat(),
+            "slot_end": (slot + timedelta(minutes=30)).isoformat(),
+            "phone_encrypted": CIPHER.encrypt(phone) if phone else None,
+        }  # fmt: skip
+        if type_ == "antre.booking.created":
+            data["created_at"] = now
+        elif type_ == "antre.booking.moved":
+            data.update(from_day=slot.date().isoformat(), from_slot_start=now, moved_at=now)
+        else:
+            data["due_at"] = now
+        return self._env(type_, code, data)
+
 
 Row = tuple[str, str, int, int, bytes]
 

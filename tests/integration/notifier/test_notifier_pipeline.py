@@ -108,3 +108,30 @@ def _all_metrics(url: str) -> str:
     import httpx
 
     return httpx.get(f"{url}/metrics").text
+
+
+async def test_a_booking_is_confirmed_and_reminded_once_each_through_kannel(
+    start_notifier: NotifierFactory, kafka_bootstrap: str, site_id: str
+) -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    n = await start_notifier()
+    sms, phone, ev = Fakesmsc(), unique_phone(), Events(site_id)
+    slot = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    made = ev.booking("antre.booking.created", "K7PM3QXA", phone, slot)
+    due = ev.booking("antre.booking.reminder_due", "K7PM3QXA", phone, slot)
+    silent = ev.booking("antre.booking.created", "AAAACCCC", None, slot)
+    await produce(kafka_bootstrap, n.topic, ev.key, made, silent, made, due, due)  # type: ignore[attr-defined]
+
+    got = await sms.wait_for({phone}, lambda m: len(m) >= 2)
+    local = slot.astimezone(timezone(timedelta(hours=8)))  # WITA
+    texts = [text for _, text in got]
+    assert len(texts) == 2, texts
+    assert texts[0].startswith("Antrean daring Disdukcapil: ") and "K7PM-3QXA" in texts[0]
+    assert f"pukul {local:%H.%M} WITA" in texts[0]
+    assert texts[1].startswith("Pengingat antrean daring Disdukcapil besok")
+    marker = unique_phone()
+    mev = Events(site_id, service="kk")
+    await produce(kafka_bootstrap, n.topic, mev.key, mev.issued("B-001", marker, ahead=9)[1])  # type: ignore[attr-defined]
+    await sms.wait_for({marker}, lambda m: len(m) >= 1)
+    assert len(sms.messages({phone})) == 2  # each once, despite the copies

@@ -242,3 +242,22 @@ async def test_booking_events_follow_the_queue_sequence(make_ticketing):
     assert moved["data"]["phone_encrypted"]
     issued = ktp[-1]["data"]
     assert issued["channel"] == "booking" and issued["phone_encrypted"]
+
+
+async def test_a_reminder_is_due_the_day_before_for_bookings_still_standing(make_ticketing):
+    async with make_ticketing(at=wita(30, 10), booking_quota=42, **NO_LIMITS) as tk:
+        kept = await book(tk, "09.00", phone="0812 3456 7890")
+        gone = await book(tk, "09.30", phone="0813 1111 2222")
+        silent = await book(tk, "10.00")  # no phone: nothing to remind
+        await tk.http.delete(f"/api/v1/bookings/{gone['code']}")
+        store = tk.app.state.runtime.store
+        tk.clock.at = wita(30, 15, 59)
+        await store.expire_bookings()
+        tk.clock.at = wita(30, 16, 0)  # booking for Tuesday closes: reminders are due
+        await store.expire_bookings()
+        await store.expire_bookings()  # nothing twice
+        await tk.outbox_drained()
+        events = await read_topic("127.0.0.1:9092", tk.topic)
+    reminders = [e for e in events if e["type"] == "antre.booking.reminder_due"]
+    assert [e["subject"] for e in reminders] == [kept["code"].replace("-", "")]
+    assert reminders[0]["data"]["phone_encrypted"] and silent["status"] == "booked"

@@ -108,3 +108,46 @@ def test_survey_only_after_served_and_only_when_configured() -> None:
     own = Rules(RULES.near_turn_for, RULES.tz, RULES.tz_label, "https://mpp.example/s/{ticket_id}")
     [n] = plan(done(Outcome.served), own).notices
     assert n.fields["url"] == "https://mpp.example/s/t1"  # Antre's own page, per ticket
+
+
+def booked_at(phone: str | None = "tok", slot: datetime = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)):
+    from antre_contracts.events import BookingCreated
+
+    return BookingCreated(
+        booking_code="K7PM3QXA", service_id="ktp-el", agency_id="disdukcapil",
+        service_day=slot.date(), slot_start=slot, slot_end=slot.replace(minute=30),
+        created_at=AT, phone_encrypted=phone,
+    )  # fmt: skip
+
+
+def test_a_booking_with_a_phone_is_confirmed_once_per_slot_and_reminded_the_day_before():
+    from antre_contracts.events import BookingMoved, BookingReminderDue
+
+    made = plan(booked_at(), RULES)
+    [confirm] = made.notices
+    assert confirm.kind == "booked" and confirm.phone == "event" and made.phone_token == "tok"
+    assert confirm.fields == {
+        "code": "K7PM-3QXA",
+        "day": "Selasa 01-12-2026",
+        "time": "09.00 WITA",
+        "checkin_from": "08.30",
+        "checkin_until": "09.15",
+    }
+    later = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    moved = BookingMoved(
+        booking_code="K7PM3QXA", service_id="ktp-el", agency_id="disdukcapil",
+        service_day=later.date(), slot_start=later, slot_end=later.replace(minute=30),
+        from_day=AT.date(), from_slot_start=booked_at().slot_start, moved_at=AT,
+        phone_encrypted="tok",
+    )  # fmt: skip
+    [again] = plan(moved, RULES).notices
+    assert again.kind == "booked" and again.id != confirm.id  # the new slot is confirmed
+    assert again.fields["time"] == "10.00 WITA"
+    due = BookingReminderDue(
+        booking_code="K7PM3QXA", service_id="ktp-el", agency_id="disdukcapil",
+        service_day=later.date(), slot_start=later, slot_end=later.replace(minute=30),
+        phone_encrypted="tok", due_at=AT,
+    )  # fmt: skip
+    [reminder] = plan(due, RULES).notices
+    assert reminder.kind == "reminder" and reminder.ticket_id == again.ticket_id
+    assert plan(booked_at(phone=None), RULES).notices == []

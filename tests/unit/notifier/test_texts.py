@@ -15,6 +15,11 @@ WORST = {
     "position": 3,
     "counter": 15,
     "url": "https://mpp.kutaitimurkab.go.id/survei",
+    "code": "K7PM-3QXA",
+    "day": "Minggu 30-12-2026",
+    "time": "15.30 WITA",
+    "checkin_from": "15.00",
+    "checkin_until": "15.45",
 }
 
 
@@ -83,3 +88,15 @@ def test_staff_edit_is_picked_up_and_a_broken_edit_keeps_the_last_good(tmp_path:
     os.utime(f, (2, 2))
     t._checked = 0.0
     assert "DIPANGGIL" in t.render("called", {"number": "A-1", "counter": 2, "agency": "x"})
+
+
+def test_a_sites_template_file_from_before_bookings_gets_the_packaged_booking_texts():
+    from notifier.texts import KINDS, parse_templates
+
+    old = "\n".join(
+        f'[{kind}]\ntext = "{kind} {{number}}"'
+        for kind in ("issued", "near_turn", "called", "survey")
+    )
+    templates = parse_templates(old)
+    assert set(templates) == set(KINDS)
+    assert "{code}" in templates["booked"] and templates["issued"] == "issued {number}"

@@ -13,6 +13,7 @@ from antre_contracts.events import (
     BookingCreated,
     BookingExpired,
     BookingMoved,
+    BookingReminderDue,
     CounterEpochStarted,
     CounterStateChanged,
     EventData,
@@ -105,4 +106,5 @@ class QueueEventDoc(CloudEvent):
         | BookingCancelled
         | BookingCheckedIn
         | BookingExpired
+        | BookingReminderDue
     )

@@ -269,6 +269,14 @@ class BookingExpired(BookingEvent):
     expired_at: datetime
 
 
+class BookingReminderDue(BookingEvent):
+    """The day before the slot (as booking for that day closes): remind the visitor, if they
+    gave a phone number and the booking still stands."""
+
+    phone_encrypted: str
+    due_at: datetime
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     "antre.ticket.issued": TicketIssued,
     "antre.ticket.called": TicketCalled,
@@ -284,4 +292,5 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "antre.booking.cancelled": BookingCancelled,
     "antre.booking.checked_in": BookingCheckedIn,
     "antre.booking.expired": BookingExpired,
+    "antre.booking.reminder_due": BookingReminderDue,
 }

@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             survey_url=(s.survey_url or catalog.site.survey_url or LOCAL_SURVEY)
             if s.survey_enabled
             else None,
+            checkin_early=timedelta(minutes=catalog.booking.checkin_early_minutes),
+            checkin_grace=timedelta(minutes=catalog.booking.checkin_grace_minutes),
         )
         deps = Deps(s, store, cipher, rules, metrics, sender.wake, publish_dead_letter)
         committer = Committer(s.commit_interval_ms / 1000)

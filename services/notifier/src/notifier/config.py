@@ -77,6 +77,14 @@ class Settings(BaseSettings):
         description="Older 'survey' notices are dropped: a new consumer group reading the topic"
         " from the start must not text every visitor served within Kafka's retention",
     )
+    booked_max_age_s: float = Field(
+        default=3600, description="Older booking confirmations are dropped"
+    )
+    reminder_max_age_s: float = Field(
+        default=6 * 3600,
+        description="Older reminders are dropped (sent the day before: after six hours it could"
+        " arrive on the day itself)",
+    )
     ticket_ttl_s: int = Field(default=2 * 86400, description="How long ticket info/once-keys live")
 
     # The SMS bill ceiling, per site and the site's local day (README, "Limits")

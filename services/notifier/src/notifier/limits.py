@@ -28,6 +28,8 @@ def limits(settings: Settings) -> Limits:
         "near_turn": settings.near_turn_max_age_s,
         "called": settings.called_max_age_s,
         "survey": settings.survey_max_age_s,
+        "booked": settings.booked_max_age_s,
+        "reminder": settings.reminder_max_age_s,
     }
     return Limits(
         rate_count=settings.rate_limit_count,

@@ -13,6 +13,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from antre_contracts.events import (
+    BookingCreated,
+    BookingMoved,
+    BookingReminderDue,
     EventData,
     Outcome,
     TicketCalled,
@@ -21,7 +24,7 @@ from antre_contracts.events import (
     TicketTransferred,
 )
 
-Kind = Literal["issued", "near_turn", "called", "survey"]
+Kind = Literal["issued", "near_turn", "called", "survey", "booked", "reminder"]
 PhoneSource = Literal["event", "stored"]
 
 
@@ -67,9 +70,13 @@ class Rules:
     survey_url: str | None
     """Where the survey SMS points; `{ticket_id}` in it becomes the served ticket's id (Antre's
     own survey page, services/survey: /s/{ticket_id})."""
+    checkin_early: timedelta = timedelta(minutes=30)
+    checkin_grace: timedelta = timedelta(minutes=15)
+    """The catalog's check-in window around a booked slot."""
 
 
-ONCE_PER_TICKET = ("issued", "survey")
+ONCE_PER_TICKET = ("issued", "survey", "booked", "reminder")
+DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 
 def notice_id(ticket_id: str, kind: str, service_id: str) -> str:
@@ -97,6 +104,8 @@ def plan(data: EventData, rules: Rules) -> Plan:
         return _transferred(data, rules)
     if isinstance(data, TicketCompleted):
         return _completed(data, rules)
+    if isinstance(data, BookingCreated | BookingMoved | BookingReminderDue):
+        return _booking(data, rules)
     return Plan()
 
 
@@ -158,3 +167,30 @@ def _completed(e: TicketCompleted, rules: Rules) -> Plan:
     return Plan(
         notices=[Notice(e.ticket_id, "survey", e.service_id, fields, "stored", _ms(e.completed_at))]
     )
+
+
+def _booking(e: BookingCreated | BookingMoved | BookingReminderDue, rules: Rules) -> Plan:
+    """A booking's confirmation (made or moved) and its reminder the day before, to the phone
+    the event carries. They are sent once per booking and slot: a move confirms the new slot
+    and is reminded of it; a cancelled or moved booking's reminder never comes (ticketing sends
+    `reminder_due` only for a booking still in that slot)."""
+    if not e.phone_encrypted:
+        return Plan()
+    start = e.slot_start.astimezone(rules.tz)
+    fields: dict[str, str | int] = {
+        "code": e.booking_code[:4] + "-" + e.booking_code[4:],
+        "day": f"{DAY_NAMES[start.weekday()]} {start:%d-%m-%Y}",
+        "time": f"{start:%H.%M} {rules.tz_label}",
+        "checkin_from": f"{start - rules.checkin_early:%H.%M}",
+        "checkin_until": f"{start + rules.checkin_grace:%H.%M}",
+    }
+    if isinstance(e, BookingReminderDue):
+        kind: Kind = "reminder"
+        at = e.due_at
+    else:
+        kind = "booked"
+        at = e.created_at if isinstance(e, BookingCreated) else e.moved_at
+    # The booking and its slot are the notice's "ticket": one queue of SMS per booking slot.
+    key = f"booking:{e.booking_code}@{start:%Y%m%dT%H%M}"
+    notice = Notice(key, kind, e.service_id, fields, "event", _ms(at))
+    return Plan(phone_token=e.phone_encrypted, notices=[notice])

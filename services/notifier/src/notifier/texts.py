@@ -6,7 +6,9 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-KINDS = ("issued", "near_turn", "called", "survey")
+KINDS = ("issued", "near_turn", "called", "survey", "booked", "reminder")
+NEWER_KINDS = ("booked", "reminder")
+"""Kinds a site's own template file from before them may lack: the packaged text is used."""
 PACKAGED = Path(__file__).parent / "templates" / "sms.toml"
 
 # HTTP problems (Kannel's delivery reports and ops tools are the callers: English).
@@ -47,10 +49,21 @@ def parse_templates(raw: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for kind in KINDS:
         text = data.get(kind, {}).get("text")
+        if text is None and kind in NEWER_KINDS and raw is not _packaged():
+            text = parse_templates(_packaged())[kind]
         if not isinstance(text, str) or not text.strip():
             raise TemplateError(f"[{kind}] text is missing in the SMS template file")
         out[kind] = text
     return out
+
+
+_PACKAGED_TEXT: list[str] = []
+
+
+def _packaged() -> str:
+    if not _PACKAGED_TEXT:
+        _PACKAGED_TEXT.append(PACKAGED.read_text(encoding="utf-8"))
+    return _PACKAGED_TEXT[0]
 
 
 def render(templates: Mapping[str, str], kind: str, fields: Mapping[str, object]) -> str:

@@ -381,6 +381,6 @@ async def check_in(code: Code, request: Request) -> Response:
         metrics.TICKETS_ISSUED.labels(service.agency, service.id, "regular", "booking").inc()
         metrics.BOOKINGS.labels(service.id, "checked_in").inc()
     # The ticket as it is now (a repeat may find it called already).
-    ticket = await ticket_view(rt, done["ticket_id"])
-    out = CheckInOut(late=False, booking=booking_out(rt, done), ticket=ticket)
+    now = await ticket_view(rt, done["ticket_id"])
+    out = CheckInOut(late=False, booking=booking_out(rt, done), ticket=now)
     return json_response(out, 201)

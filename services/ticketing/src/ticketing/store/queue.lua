@@ -594,6 +594,7 @@ checked_in or expired, the encrypted phone and its keyed hash). Per service and 
   bkp:<day>:<svc>  keyed phone -> code: one active booking per phone, service and day
   bkz:<day>:<svc>  code -> slot start (ms), bookings not yet checked in: walk-ins' estimates
   bkx              code -> end of its check-in window (ms): the expiry sweep
+  bkr              code -> when its reminder is due (ms): the day before, as booking closes
 Booking events go under the service's queue key, in that queue's sequence.
 ]]
 local function bkey(c, code) return c.p .. ':bk:' .. code end
@@ -646,6 +647,9 @@ local function take_place(c, b)
   redis.call('ZADD', due, b.start, b.code)
   redis.call('EXPIREAT', due, math.floor(tonumber(b.ends) / 1000) + DAY_TTL)
   redis.call('ZADD', c.p .. ':bkx', b.ends, b.code)
+  if b.phone ~= '' and tonumber(b.remind) > c.now then
+    redis.call('ZADD', c.p .. ':bkr', b.remind, b.code)
+  end
 end
 
 -- Give the place back (cancel, move): `free` false keeps the slot counted (expiry).
@@ -660,6 +664,7 @@ local function leave_place(c, b, free)
   end
   redis.call('ZREM', c.p .. ':bkz:' .. b.day .. ':' .. b.svc, b.code)
   redis.call('ZREM', c.p .. ':bkx', b.code)
+  redis.call('ZREM', c.p .. ':bkr', b.code)
 end
 
 local function booking_answer(b)
@@ -669,7 +674,8 @@ local function booking_answer(b)
 end
 
 -- ARGV[5]: code, service, agency, day, slot, start, start_iso, end_iso, ends (end of the
--- check-in window, ms), capacity, day_quota, phone, phone_key, site, source, fingerprint
+-- check-in window, ms), remind (ms), capacity, day_quota, phone, phone_key, site, source,
+-- fingerprint
 local function book(keys, args)
   local c = ctx(keys, args)
   local prev, answer = done_before(c)
@@ -683,7 +689,7 @@ local function book(keys, args)
   if refusal then return refusal end
   local b = {code = a.code, svc = a.service, agency = a.agency, day = a.day, slot = a.slot,
              start = a.start, start_iso = a.start_iso, end_iso = a.end_iso, ends = a.ends,
-             status = 'booked', phone = a.phone or '', pkey = a.phone_key or '',
+             remind = a.remind, status = 'booked', phone = a.phone or '', pkey = a.phone_key or '',
              created = c.now, ticket = '', num = ''}
   for k, v in pairs(b) do redis.call('HSET', bkey(c, a.code), k, v) end
   redis.call('EXPIREAT', bkey(c, a.code), math.floor(a.ends / 1000) + DAY_TTL)
@@ -730,8 +736,9 @@ local function move_booking(c, a)
   local from_day, from_start = b.day, b.start_iso
   b.day, b.slot, b.start, b.start_iso, b.end_iso, b.ends = a.day, a.slot, a.start, a.start_iso,
                                                             a.end_iso, a.ends
+  b.remind = a.remind
   redis.call('HSET', bkey(c, a.code), 'day', b.day, 'slot', b.slot, 'start', b.start,
-             'start_iso', b.start_iso, 'end_iso', b.end_iso, 'ends', b.ends)
+             'start_iso', b.start_iso, 'end_iso', b.end_iso, 'ends', b.ends, 'remind', b.remind)
   redis.call('EXPIREAT', bkey(c, a.code), math.floor(a.ends / 1000) + DAY_TTL)
   take_place(c, b)
   local phone = b.phone
@@ -802,8 +809,9 @@ local function check_in(c, a)
   return finish(c, out)
 end
 
--- Bookings whose check-in window has ended expire (their slot stays counted). Safe to repeat
--- and to run on every replica. ARGV[5]: site, source, limit
+-- Bookings whose check-in window has ended expire (their slot stays counted), and reminders
+-- that are due go out as events. Safe to repeat and to run on every replica.
+-- ARGV[5]: site, source, limit
 local function expire_bookings(keys, args)
   local c = ctx(keys, args)
   local due = redis.call('ZRANGEBYSCORE', c.p .. ':bkx', '-inf', c.now, 'LIMIT', 0, c.a.limit)
@@ -820,7 +828,18 @@ local function expire_bookings(keys, args)
     end
     redis.call('ZREM', c.p .. ':bkx', code)
   end
-  return cjson.encode({ok = {expired = expired, seen = #due}})
+  -- Reminders due: the day before, for bookings with a phone still booked.
+  local remind = redis.call('ZRANGEBYSCORE', c.p .. ':bkr', '-inf', c.now, 'LIMIT', 0, c.a.limit)
+  for _, code in ipairs(remind) do
+    local b = booking(c, code)
+    if b and b.status == 'booked' and b.phone ~= '' then
+      emit(c, 'antre.booking.reminder_due', code, queue_key(c.a, b.svc), with_fields(
+        booking_data(b), {phone_encrypted = b.phone, due_at = c.iso}), 'remind:' .. code)
+    end
+    redis.call('ZREM', c.p .. ':bkr', code)
+  end
+  return cjson.encode({ok = {expired = expired, seen = math.max(#due, #remind),
+                             reminded = #remind}})
 end
 
 -- Read-only: a booking. ARGV[5]: code

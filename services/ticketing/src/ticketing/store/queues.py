@@ -19,7 +19,7 @@ from redis.exceptions import ResponseError
 
 from ticketing import metrics
 from ticketing.domain.clock import Clock, service_day
-from ticketing.domain.slots import Slot
+from ticketing.domain.slots import Slot, closes_for
 
 LIBRARY = (Path(__file__).parent / "queue.lua").read_text()
 READ_ONLY = frozenset(
@@ -359,6 +359,7 @@ class QueueStore:
             "start_iso": _iso(slot.start),
             "end_iso": _iso(slot.end),
             "ends": _ms(slot.checkin_closes(self.catalog)),
+            "remind": _ms(closes_for(self.catalog, slot.start.date())),
             "capacity": slot.capacity,
             "day_quota": service.booking_quota,
             "site": self.site,
