@@ -90,13 +90,13 @@ class Survey:
 @pytest.fixture
 def make_survey(site_id: str, new_topic: Any, kafka_bootstrap: str, redis_url: str):  # type: ignore[no-untyped-def]
     @asynccontextmanager
-    async def start(**settings_: Any) -> AsyncIterator[Survey]:
+    async def start(redis: str | None = None, **settings_: Any) -> AsyncIterator[Survey]:
         topic = await new_topic()
         answers = await new_topic("survey.answers", 3)
         dlq = await new_topic("dlq", 1)
-        settings = Settings(kafka_bootstrap=kafka_bootstrap, redis_url=redis_url, topic=topic,
-                            answers_topic=answers, dead_letter_topic=dlq, site_id=site_id,
-                            group_id=f"survey-{site_id}", **settings_)  # fmt: skip
+        settings = Settings(kafka_bootstrap=kafka_bootstrap, redis_url=redis or redis_url,
+                            topic=topic, answers_topic=answers, dead_letter_topic=dlq,
+                            site_id=site_id, group_id=f"survey-{site_id}", **settings_)  # fmt: skip
         app = create_app(settings)
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
         await producer.start()
