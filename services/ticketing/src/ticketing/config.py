@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         description="Fernet key(s), newest first: NEW,OLD while rotating (the first encrypts)",
     )
     public_url: str | None = None
+    clock_offset_s: float = Field(
+        default=0,
+        description="Development and tests only: run as if the time were this many seconds"
+        " later (a booking's day played the day before); refused in production",
+    )
     survey_url: str = Field(
         default="http://127.0.0.1:8004/s/{ticket_id}",
         description="The satisfaction survey a served ticket's status page links to"
@@ -113,6 +118,8 @@ class Settings(BaseSettings):
         ):
             parse_many(spec)  # a typo fails at start, not on the first ticket
         if self.environment == "production":
+            if self.clock_offset_s:
+                raise ValueError("TICKETING_CLOCK_OFFSET_S is for development and tests only")
             refuse_dev_phone_keys(self.phone_key, "TICKETING_PHONE_KEY")
             key = self.secret_key.strip()
             if key == DEV_SECRET_KEY or len(key) < 32:

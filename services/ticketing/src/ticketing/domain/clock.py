@@ -11,8 +11,12 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    def __init__(self, offset_s: float = 0.0) -> None:
+        self.offset_s = offset_s
+        """Development and tests only (TICKETING_CLOCK_OFFSET_S): the time this much later."""
+
     def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time(), UTC)
+        return datetime.fromtimestamp(time.time() + self.offset_s, UTC)
 
 
 class FixedClock:

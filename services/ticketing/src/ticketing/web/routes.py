@@ -9,6 +9,7 @@ import segno
 from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.responses import HTMLResponse
 
+from ticketing.api.bookings import CODE_ALPHABET
 from ticketing.api.deps import CounterDep, RuntimeDep
 from ticketing.api.problems import Problem
 from ticketing.web import texts
@@ -41,8 +42,16 @@ def _site(rt: RuntimeDep) -> dict[str, str]:
 @router.get("/kiosk", response_class=HTMLResponse)
 async def kiosk(rt: RuntimeDep) -> HTMLResponse:
     """The touch kiosk: agency, service, priority, phone, then a printable ticket."""
-    config = {"site": _site(rt), "texts": texts.for_page("kiosk")}
+    config = {"site": _site(rt), "texts": texts.for_page("kiosk"), "code_alphabet": CODE_ALPHABET}
     return _page("kiosk", texts.KIOSK["title"], config)
+
+
+@router.get("/booking", response_class=HTMLResponse)
+async def booking(rt: RuntimeDep) -> HTMLResponse:
+    """Online booking from a phone: agency, service, day, slot; the code and its QR; move or
+    cancel with the code."""
+    config = {"site": _site(rt), "texts": texts.for_page("booking")}
+    return _page("booking", texts.BOOKING["title"], config)
 
 
 @router.get("/t/{ticket_id}", response_class=HTMLResponse)

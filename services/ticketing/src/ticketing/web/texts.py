@@ -54,6 +54,12 @@ KIOSK: dict[str, str] = {
     "short_lansia": "Lansia",
     "short_disabilitas": "Penyandang disabilitas",
     "short_ibu_hamil": "Ibu hamil",
+    "has_booking": "Sudah pesan antrean daring? Masukkan kode booking",
+    "booking_title": "Kode booking",
+    "booking_hint": "Pindai kode QR pada ponsel Anda di pemindai, atau ketik kodenya di bawah.",
+    "check_in": "Ambil nomor antrean",
+    "booking_ok": "Antrean daring {code}: dipanggil mulai pukul {slot}",
+    "booking_late": "Jam pesanan {slot} sudah lewat (batas {until}): Anda dilayani sebagai pengunjung biasa.",
 }
 
 STATUS: dict[str, str] = {
@@ -116,14 +122,52 @@ CONSOLE: dict[str, str] = {
     "prio_ibu_hamil": "Ibu hamil",
 }
 
+BOOKING: dict[str, str] = {
+    "title": "Pesan Antrean Daring",
+    "choose_agency": "Pilih instansi",
+    "choose_service": "Pilih layanan",
+    "choose_day": "Pilih tanggal",
+    "choose_slot": "Pilih jam kedatangan",
+    "services_n": "{n} layanan dapat dipesan",
+    "nothing_bookable": "Belum ada layanan yang dapat dipesan secara daring.",
+    "no_days": "Belum ada tanggal yang dapat dipesan. Pemesanan ditutup sehari sebelumnya.",
+    "no_slots": "Layanan ini tidak buka pada tanggal itu.",
+    "free_n": "sisa {n}",
+    "full": "penuh",
+    "phone_title": "Nomor HP (tidak wajib)",
+    "phone_placeholder": "08…",
+    "phone_hint": "Untuk SMS konfirmasi dan pengingat sehari sebelumnya.",
+    "privacy": "Kami tidak meminta NIK atau nama. Satu nomor HP hanya dapat memesan satu jam per layanan per hari.",
+    "confirm": "Pesan sekarang",
+    "booking": "Memesan…",
+    "done_title": "Pemesanan berhasil",
+    "moved_title": "Jadwal berhasil dipindah",
+    "cancelled_title": "Pemesanan dibatalkan",
+    "your_booking": "Pemesanan Anda",
+    "at": "pukul {time}\u00a0{tz}",
+    "checkin": "Datang dan pindai kode ini di kios MPP antara pukul {from} dan {until}. Anda dipanggil mulai jam pesanan, sebelum pengunjung yang datang kemudian. Lewat pukul {until}, Anda dilayani sebagai pengunjung biasa.",
+    "status_is": "Status: {status}",
+    "keep_code": "Simpan kode ini (tangkapan layar). Kode ini dipakai untuk mengambil nomor, memindah, atau membatalkan.",
+    "qr_alt": "Kode QR pemesanan {code}",
+    "move": "Pindah jadwal",
+    "cancel": "Batalkan pemesanan",
+    "confirm_cancel": "Batalkan pemesanan {code}?",
+    "moving": "Memindah {code}",
+    "back": "Kembali",
+    "manage_title": "Sudah punya kode booking?",
+    "code_label": "Kode booking",
+    "find": "Lihat pemesanan",
+}
+
 PAGE_TITLES = {
     "kiosk": KIOSK["title"],
     "status": STATUS["title"],
     "console": CONSOLE["title"],
+    "booking": BOOKING["title"],
 }
 
 
 def for_page(page: str) -> dict[str, str]:
     """The words one page needs: the common ones and its own."""
-    own = {"kiosk": KIOSK, "status": STATUS, "console": CONSOLE}[page]
+    own = {"kiosk": KIOSK, "status": STATUS, "console": CONSOLE, "booking": BOOKING}[page]
     return {**COMMON, **own}

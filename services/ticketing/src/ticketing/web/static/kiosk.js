@@ -6,7 +6,7 @@
   const params = new URLSearchParams(location.search);
   const IDLE_S = Number(params.get("idle")) || 45;
   const TICKET_IDLE_S = Math.min(IDLE_S, 30);
-  const STEPS = ["agency", "service", "priority", "phone", "ticket"];
+  const STEPS = ["agency", "service", "priority", "phone", "ticket", "booking"];
   const PRIORITIES = ["regular", "lansia", "disabilitas", "ibu_hamil"];
   const MAX_DIGITS = 15;
   // A kiosk device is set up once by opening /kiosk#kiosk-token=<its token>: the token is kept in
@@ -46,6 +46,11 @@
     $("t-scan").textContent = t("scan_qr");
     $("t-foot").textContent = t("ticket_footer");
     $("t-site").textContent = cfg.site.name;
+    $("has-booking").textContent = t("has_booking");
+    $("h-booking").textContent = t("booking_title");
+    $("booking-hint").textContent = t("booking_hint");
+    $("booking-code-label").textContent = t("booking_title");
+    $("check-in").textContent = t("check_in");
   }
 
   function tick() {
@@ -82,6 +87,8 @@
   function reset() {
     Object.assign(pick, { agency: null, service: null, priority: "regular", phone: "", key: null });
     paintPhone();
+    $("booking-code").value = "";
+    $("booking-error").textContent = "";
     $("phone-error").textContent = "";
     show("agency");
     refresh.now();
@@ -193,6 +200,7 @@
     $("t-service").textContent = tk.service_name;
     $("t-agency").textContent = tk.agency_name;
     $("t-prio").textContent = tk.priority && tk.priority !== "regular" ? t("priority_label", { label: t("short_" + tk.priority) }) : "";
+    $("t-booking").textContent = "";
     $("t-ahead").textContent = ahead(tk.people_ahead);
     $("t-eta").textContent = callAt(tk.estimated_call_at);
     $("t-time").textContent = `${date(tk.issued_at)} · ${clock(tk.issued_at)} ${cfg.site.tz_label}`;
@@ -211,7 +219,57 @@
     return true;
   }, 10000);
 
+  /** A visitor with an online booking: the code typed on the keys below or by the QR scanner
+   *  (it types into the focused field and ends with Enter). Kiosks only: check-in needs the
+   *  kiosk's token. */
+  function renderCodeKeys() {
+    const key = (label, onclick, cls) => el("button", { class: cls || "", onclick, "aria-label": label }, label);
+    const letters = (cfg.code_alphabet || "").split("").map((c) => key(c, () => typeCode(c)));
+    $("code-keys").replaceChildren(...letters,
+      key(t("erase"), () => { $("booking-code").value = $("booking-code").value.slice(0, -1); }, "fn"),
+      key(t("clear"), () => { $("booking-code").value = ""; }, "fn"));
+  }
+
+  function typeCode(c) {
+    const input = $("booking-code");
+    if (input.value.replace(/[^A-Z0-9]/gi, "").length < 8) input.value += c;
+    if (input.value.replace(/[^A-Z0-9]/gi, "").length === 4 && !input.value.includes("-")) input.value += "-";
+    $("booking-error").textContent = "";
+  }
+
+  async function checkIn() {
+    const code = $("booking-code").value.trim();
+    if (!code || busy) return;
+    busy = true;
+    $("check-in").disabled = true;
+    if (!pick.key) pick.key = uuid();
+    const res = await api(`/api/v1/bookings/${encodeURIComponent(code)}/check-in`, {
+      method: "POST", token: kioskToken, idempotencyKey: pick.key,
+      retry: { onWait: (msg) => { $("booking-error").textContent = msg; armIdle(); } },
+    });
+    busy = false;
+    $("check-in").disabled = false;
+    if (!res.ok) { pick.key = null; $("booking-error").textContent = res.data.detail; armIdle(); return; }
+    const b = res.data.booking;
+    renderTicket(res.data.ticket);
+    $("t-booking").textContent = res.data.late
+      ? t("booking_late", { slot: clock(b.slot_start), until: clock(b.checkin_closes) })
+      : t("booking_ok", { code: b.code, slot: clock(b.slot_start) });
+    show("ticket");
+    if (params.get("autoprint") === "1") window.print();
+  }
+
   setWords();
+  renderCodeKeys();
+  $("has-booking").hidden = !kioskToken;
+  $("has-booking").addEventListener("click", () => {
+    pick.key = null;
+    show("booking");
+    $("booking-code").focus();
+  });
+  $("check-in").addEventListener("click", checkIn);
+  $("booking-code").addEventListener("keydown", (e) => { if (e.key === "Enter") checkIn(); });
+  $("booking-code").addEventListener("input", () => { pick.key = null; $("booking-error").textContent = ""; });
   renderPriorities();
   renderKeypad();
   tick();
@@ -221,7 +279,7 @@
   $("print").addEventListener("click", () => { window.print(); armIdle(); });
   $("done").addEventListener("click", reset);
   $("restart").addEventListener("click", reset);
-  $("back").addEventListener("click", () => show(STEPS[Math.max(0, STEPS.indexOf(step) - 1)]));
+  $("back").addEventListener("click", () => show(step === "booking" ? "agency" : STEPS[Math.max(0, STEPS.indexOf(step) - 1)]));
   for (const ev of ["pointerdown", "keydown"]) document.addEventListener(ev, armIdle, { passive: true });
   show("agency");
 })();
