@@ -31,6 +31,7 @@ def write_catalog(
     quota: int | None = None,
     last_ticket: str | None = None,
     booking_quota: int | None = None,
+    multi_agency: bool = False,
 ) -> Path:
     """`booking_quota`: ktp can be booked online in 30-minute slots, and the site opens on
     Tuesday too (08.00-15.00: 14 slots; 8 counters serve ktp)."""
@@ -44,6 +45,11 @@ def write_catalog(
         '[[zones]]\nid = "a"\nname = "Zona A"',
         '[[agencies]]\nid = "dukcapil"\nname = "Disdukcapil"\nshort_name = "Dukcapil"',
     ]
+    agency_of = {"ktp": "dukcapil", "kk": "dukcapil", "akta": "dukcapil"}
+    if multi_agency:  # a visit across agencies: kk at BPJS, akta at Samsat
+        agency_of.update(kk="bpjs", akta="samsat")
+        lines.append('[[agencies]]\nid = "bpjs"\nname = "BPJS Kesehatan"\nshort_name = "BPJS"')
+        lines.append('[[agencies]]\nid = "samsat"\nname = "Samsat"\nshort_name = "Samsat"')
     for sid, prefix, minutes in SERVICES:
         extra = ""
         if sid == "ktp" and quota is not None:
@@ -53,7 +59,7 @@ def write_catalog(
         if sid == "ktp" and booking_quota is not None:
             extra += f"\nslot_minutes = 30\nbooking_quota = {booking_quota}"
         lines.append(
-            f'[[services]]\nid = "{sid}"\nagency = "dukcapil"\nname = "Layanan {sid}"\n'
+            f'[[services]]\nid = "{sid}"\nagency = "{agency_of[sid]}"\nname = "Layanan {sid}"\n'
             f'prefix = "{prefix}"\nzone = "a"\navg_service_minutes = {minutes}{extra}'
         )
     for i, services in enumerate(COUNTERS, start=1):
@@ -131,6 +137,7 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
         quota: int | None = None,
         last_ticket: str | None = None,
         booking_quota: int | None = None,
+        multi_agency: bool = False,
         enforce_hours: bool = False,
         redis_url: str = redis_url,
         **settings_: Any,
@@ -142,7 +149,7 @@ def make_ticketing(tmp_path: Path, site_id: str, new_topic, kafka_bootstrap: str
             topic=topic,
             site_id=site_id,
             catalog_path=write_catalog(
-                tmp_path / "catalog.toml", quota, last_ticket, booking_quota
+                tmp_path / "catalog.toml", quota, last_ticket, booking_quota, multi_agency
             ),
             enforce_hours=enforce_hours,
             kiosk_rate="100000/minute",  # the tests' kiosk issues as fast as they ask

@@ -115,6 +115,12 @@ class Rules(_Model):
     service_time_window: int = Field(
         default=20, ge=1, description="Completions in the moving mean of service time"
     )
+    max_visit_steps: int = Field(
+        default=4,
+        ge=1,
+        le=8,
+        description="Services one ticket may visit, each at another agency (the first included)",
+    )
     public_quota_share: float = Field(
         default=0.2,
         ge=0,

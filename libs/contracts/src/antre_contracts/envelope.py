@@ -24,6 +24,7 @@ from antre_contracts.events import (
     TicketIssued,
     TicketServiceStarted,
     TicketTransferred,
+    VisitStepChanged,
 )
 
 
@@ -107,4 +108,5 @@ class QueueEventDoc(CloudEvent):
         | BookingCheckedIn
         | BookingExpired
         | BookingReminderDue
+        | VisitStepChanged
     )

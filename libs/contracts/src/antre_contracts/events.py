@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -75,6 +75,11 @@ class TicketIssued(EventData):
     phone_encrypted: str | None = Field(
         default=None, description="Fernet token of the E.164 phone number, if given"
     )
+    visit: TicketIds = Field(
+        default_factory=list,
+        description="A visit across agencies: its services in order, this one first (empty: one"
+        " service)",
+    )
 
 
 class TicketCalled(EventData):
@@ -141,6 +146,28 @@ class TicketTransferred(EventData):
     waiting_count: Count = Field(description="Waiting tickets of the target service")
     upcoming: TicketIds = Field(default_factory=list)
     phone_encrypted: str | None = None
+    reason: Literal["transfer", "visit"] = Field(
+        default="transfer",
+        description="transfer: an officer sent it on; visit: its step at `from_service_id` was"
+        " served and it goes on to the next service of its visit",
+    )
+    visit: TicketIds = Field(default_factory=list, description="The visit's services, in order")
+    step: int | None = Field(default=None, ge=1, description="Its step in `visit` now (from 1)")
+
+
+class VisitStepChanged(EventData):
+    """An officer added a step to the visit of the ticket at their counter, or removed one
+    still to come (`antre.visit.step_added`, `antre.visit.step_removed`)."""
+
+    ticket_id: str
+    number: str
+    service_id: str = Field(description="The service the ticket is at now")
+    step_service_id: str = Field(description="The step added or removed")
+    visit: TicketIds = Field(description="The visit's services now, in order")
+    step: int = Field(ge=1, description="The step the ticket is at (from 1)")
+    counter_id: str
+    officer_id: str
+    changed_at: datetime
 
 
 class CounterStateChanged(EventData):
@@ -293,4 +320,6 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "antre.booking.checked_in": BookingCheckedIn,
     "antre.booking.expired": BookingExpired,
     "antre.booking.reminder_due": BookingReminderDue,
+    "antre.visit.step_added": VisitStepChanged,
+    "antre.visit.step_removed": VisitStepChanged,
 }

@@ -187,6 +187,21 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Check-in not open yet",
         "Terlalu awal: nomor untuk jam {slot} dapat diambil mulai pukul {opens}.",
     ),
+    "visit_full": (
+        422,
+        "Too many services in one visit",
+        "Satu nomor antrean dapat dipakai untuk paling banyak {max_steps} layanan.",
+    ),
+    "same_agency_in_visit": (
+        422,
+        "Two steps at one agency",
+        "Setiap layanan tambahan harus di instansi lain. Untuk layanan lain di instansi yang sama, minta petugas mengalihkan nomor Anda.",
+    ),
+    "not_in_visit": (
+        409,
+        "Not a step still to come",
+        "Layanan itu bukan langkah berikutnya dari nomor {number}.",
+    ),
     "validation_error": (422, "Invalid request", "Data tidak valid: {errors}."),
     "malformed_body": (
         400,

@@ -28,6 +28,7 @@ from ticketing.api.schemas import (
     BreakRequest,
     CallNextRequest,
     FinishRequest,
+    StepRequest,
     TransferRequest,
 )
 from ticketing.api.tickets import ticket_view
@@ -180,13 +181,22 @@ async def finish(counter_id: str, request: Request) -> Response:
     """Finish the current ticket: served, or no-show when the visitor never came."""
     rt, counter, officer = await _officer(request, counter_id)
     outcome = (await body_of(request, FinishRequest)).outcome.value
-    raw = await _run(request, rt, counter, "antre_complete", officer.id, outcome=outcome)
+    raw = await _run(
+        request, rt, counter, "antre_complete", officer.id, outcome=outcome,
+        default_by=rt.store.default_s,
+    )  # fmt: skip
     if not raw["replay"]:
         metrics.COMPLETIONS.labels(raw["service_id"], outcome).inc()
         if raw.get("service_time_s") is not None:
             metrics.SERVICE_TIME.labels(raw["service_id"]).observe(raw["service_time_s"])
     said = "selesai dilayani" if outcome == "served" else "ditandai tidak hadir"
-    return _done(counter, raw, f"Nomor {raw['number']} {said}")
+    nxt = rt.catalog.service_by_id.get(raw.get("next_service_id") or "")
+    if nxt is not None:
+        agency = rt.catalog.agency_by_id[nxt.agency].short_name
+        said += f"; berikutnya ke {agency} ({nxt.name})"
+    return _done(
+        counter, raw, f"Nomor {raw['number']} {said}", next_service_id=nxt.id if nxt else None
+    )
 
 
 @router.post(
@@ -215,6 +225,46 @@ async def transfer(counter_id: str, request: Request) -> Response:
     return _done(
         counter, raw, f"Nomor {raw['number']} dialihkan ke {target.name}", service_id=target.id
     )
+
+
+async def _step(request: Request, counter_id: str, fn: str) -> Response:
+    rt, counter, officer = await _officer(request, counter_id)
+    body = await body_of(request, StepRequest)
+    target = rt.catalog.service_by_id.get(body.service_id)
+    if target is None:
+        raise Problem("unknown_service", service_id=body.service_id)
+    agencies = {s.id: s.agency for s in rt.catalog.services}
+    max_steps = rt.catalog.rules.max_visit_steps
+    raw = await _run(
+        request, rt, counter, fn, officer.id, service=target.id, agencies=agencies,
+        max_steps=max_steps,
+    )  # fmt: skip
+    if fn == "antre_add_step":
+        detail = f"Nomor {raw['number']}: {target.name} ditambahkan ke kunjungan"
+    else:
+        detail = f"Nomor {raw['number']}: {target.name} dihapus dari kunjungan"
+    return _done(counter, raw, detail, visit=raw["visit"])
+
+
+@router.post(
+    "/{counter_id}/visit/add",
+    response_model=ActionOut,
+    openapi_extra={**body_doc(StepRequest), **BEARER},
+)
+async def add_step(counter_id: str, request: Request) -> Response:
+    """Add a service at another agency to the current ticket's visit: when this step is
+    served, the ticket joins that queue with its number and its arrival time."""
+    return await _step(request, counter_id, "antre_add_step")
+
+
+@router.post(
+    "/{counter_id}/visit/remove",
+    response_model=ActionOut,
+    openapi_extra={**body_doc(StepRequest), **BEARER},
+)
+async def remove_step(counter_id: str, request: Request) -> Response:
+    """Remove a step still to come from the current ticket's visit."""
+    return await _step(request, counter_id, "antre_remove_step")
 
 
 async def _set_state(request: Request, counter_id: str, state: str, reason: str | None) -> Response:

@@ -26,12 +26,28 @@ class IssueRequest(_Body):
         " comes through the public channel (web, or api), with its own limits and quota share",
     )
 
+    then: list[str] = Field(
+        default_factory=list,
+        max_length=7,
+        description="A visit across agencies: further services, in order, each at another"
+        " agency; the ticket joins the next one's queue when one is served",
+        examples=[["jkn", "pkb-tahunan"]],
+    )
+
     @field_validator("channel")
     @classmethod
     def _not_booking(cls, value: Channel | None) -> Channel | None:
         if value is Channel.booking:
             raise ValueError("a booked ticket comes from a check-in at a kiosk")
         return value
+
+
+class VisitStep(BaseModel):
+    service_id: str
+    service_name: str
+    agency_name: str
+    zone_name: str
+    state: Literal["done", "current", "next"]
 
 
 class TicketOut(BaseModel):
@@ -55,6 +71,9 @@ class TicketOut(BaseModel):
     counter_name: str | None = None
     call_count: int | None = None
     status_url: str
+    visit: list[VisitStep] = Field(
+        default_factory=list, description="A visit across agencies: every step and its state"
+    )
 
 
 class QueueOut(BaseModel):
@@ -100,3 +119,13 @@ class ActionOut(BaseModel):
     service_id: str | None = None
     state: str | None = None
     detail: str
+    visit: list[str] | None = Field(
+        default=None, description="A visit's services in order, after a step was added or removed"
+    )
+    next_service_id: str | None = Field(
+        default=None, description="Finished and served: the visit's next service, now waited for"
+    )
+
+
+class StepRequest(_Body):
+    service_id: str = Field(examples=["jkn"], description="A service at another agency")

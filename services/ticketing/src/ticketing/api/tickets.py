@@ -18,8 +18,8 @@ from ticketing.api.deps import (
     runtime,
 )
 from ticketing.api.problems import Problem
-from ticketing.api.schemas import IssueRequest, QueueOut, TicketOut
-from ticketing.domain.rules import hours_refusal, normalise_phone
+from ticketing.api.schemas import IssueRequest, QueueOut, TicketOut, VisitStep
+from ticketing.domain.rules import hours_refusal, normalise_phone, visit_refusal
 from ticketing.store.queues import QueueError
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
@@ -56,7 +56,30 @@ def ticket_out(rt: RuntimeDep, raw: dict[str, Any], service: Service) -> TicketO
         counter_name=counter.name if counter else None,
         call_count=raw.get("call_count"),
         status_url=f"/t/{raw['ticket_id']}",
+        visit=visit_out(rt, raw.get("visit") or [], int(raw.get("step") or 1)),
     )
+
+
+def visit_out(rt: RuntimeDep, services: list[str] | str, step: int) -> list[VisitStep]:
+    """Every step of a visit across agencies with its state (none for a one-service ticket)."""
+    if isinstance(services, str):
+        services = orjson.loads(services)
+    out = []
+    for i, service_id in enumerate(services, start=1):
+        service = rt.catalog.service_by_id.get(service_id)
+        if service is None:
+            continue
+        zone = next((z.name for z in rt.catalog.zones if z.id == service.zone), service.zone)
+        out.append(
+            VisitStep(
+                service_id=service.id,
+                service_name=service.name,
+                agency_name=rt.catalog.agency_by_id[service.agency].short_name,
+                zone_name=zone,
+                state="done" if i < step else "current" if i == step else "next",
+            )
+        )
+    return out if len(out) > 1 else []
 
 
 def _call_at(rt: RuntimeDep, wait_s: int | None) -> datetime | None:
@@ -89,6 +112,12 @@ async def issue_ticket(request: Request) -> Response:
                 last_ticket=f"{service.last_ticket:%H.%M}" if service.last_ticket else "",
                 tz=rt.catalog.site.timezone_label,
             )
+    if body.then:
+        refused = visit_refusal(rt.catalog, [service.id, *body.then])
+        if refused is not None:
+            raise Problem(
+                refused.code, service_id=refused.detail, max_steps=rt.catalog.rules.max_visit_steps
+            )
     phone = None
     if body.phone:
         try:
@@ -110,6 +139,7 @@ async def issue_ticket(request: Request) -> Response:
             issuer.public,
             phone,
             fingerprint,
+            body.then,
         )
     except QueueError as exc:
         raise Problem(exc.code, service_name=service.name, **exc.info) from None
@@ -117,7 +147,8 @@ async def issue_ticket(request: Request) -> Response:
         metrics.TICKETS_ISSUED.labels(
             service.agency, service.id, body.priority.value, issuer.channel
         ).inc()
-    out = ticket_out(rt, {**raw, "priority": body.priority.value}, service)
+    visit = [service.id, *body.then] if body.then else []
+    out = ticket_out(rt, {**raw, "priority": body.priority.value, "visit": visit}, service)
     return json_response(out, 201, Location=f"/api/v1/tickets/{raw['ticket_id']}")
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
+from antre_contracts import Catalog
 from antre_contracts.catalog import WEEKDAYS, Service, Site
 
 from ticketing.texts import DAY_NAMES
@@ -69,3 +70,19 @@ def normalise_phone(raw: str) -> str:
 def estimated_wait_s(people_ahead: int, open_counters: int, mean_service_s: float) -> int:
     """(people ahead ÷ open counters) × mean service time; one counter assumed when none is open."""
     return round(people_ahead / max(1, open_counters) * mean_service_s)
+
+
+def visit_refusal(catalog: Catalog, services: list[str]) -> Refusal | None:
+    """A visit's services (the first included) may be at most `rules.max_visit_steps`, each
+    a known service of another agency. None when they are."""
+    if len(services) > catalog.rules.max_visit_steps:
+        return Refusal("visit_full", str(catalog.rules.max_visit_steps))
+    agencies = []
+    for service_id in services:
+        service = catalog.service_by_id.get(service_id)
+        if service is None:
+            return Refusal("unknown_service", service_id)
+        agencies.append(service.agency)
+    if len(set(agencies)) != len(agencies):
+        return Refusal("same_agency_in_visit", "")
+    return None

@@ -283,6 +283,9 @@ local function issue(keys, args)
   redis.call('HSET', tkey(c, id), 'id', id, 'svc', a.service, 'num', number, 'prio', a.prio,
              'status', 'waiting', 'day', c.day, 'issued', c.now, 'since', c.now, 'order', order,
              'channel', a.channel, 'phone', a.phone or '', 'calls', 0)
+  if a.visit then
+    redis.call('HSET', tkey(c, id), 'visit', cjson.encode(a.visit), 'step', 1)
+  end
   redis.call('EXPIRE', tkey(c, id), DAY_TTL)
   enqueue(c, id, a.service, a.prio, order)
   local ahead = with_bookings(c, a.service, ahead_of(c, a.service, id, a.prio, a.rules),
@@ -293,7 +296,7 @@ local function issue(keys, args)
     ticket_id = id, number = number, service_id = a.service, agency_id = a.agency,
     service_day = c.day, priority = a.prio, channel = a.channel, issued_at = c.iso,
     people_ahead = ahead, estimated_wait_s = wait_s, waiting_count = count,
-    upcoming = upcoming(c, a.service, a.rules, 10), phone_encrypted = a.phone})
+    upcoming = upcoming(c, a.service, a.rules, 10), phone_encrypted = a.phone, visit = a.visit})
   local out = cjson.encode({ok = {ticket_id = id, number = number, people_ahead = ahead,
                                   estimated_wait_s = wait_s, issued_at = c.iso}, fp = a.fingerprint})
   redis.call('SET', c.p .. ':op:' .. c.op, out, 'EX', OP_TTL)
@@ -439,7 +442,84 @@ local function start(c, a)
   return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc})
 end
 
--- ARGV[5]: counter, officer, outcome, window, source
+--[[
+A visit across agencies: a ticket may carry `visit` (its services in order, JSON) and `step`
+(the one it is at, from 1). When a step is served the ticket joins the next step's queue at
+once, keeping its number and its arrival (`order`), as a transfer does; its
+antre.ticket.transferred has reason "visit". A no-show ends the visit.
+]]
+local function visit_of(c, id, svc)
+  local raw = redis.call('HMGET', tkey(c, id), 'visit', 'step')
+  if not raw[1] then return {svc}, 1 end
+  return cjson.decode(raw[1]), tonumber(raw[2])
+end
+
+local function next_step(c, a, t)
+  local steps, step = visit_of(c, t.id, t.svc)
+  if step >= #steps then return nil end
+  local to = steps[step + 1]
+  local h = redis.call('HMGET', tkey(c, t.id), 'prio', 'order')
+  local prio, order = h[1], tonumber(h[2])
+  redis.call('HSET', tkey(c, t.id), 'status', 'waiting', 'svc', to, 'since', c.now, 'calls', 0,
+             'from', t.svc, 'step', step + 1)
+  redis.call('HDEL', tkey(c, t.id), 'counter', 'called', 'started', 'done')
+  enqueue(c, t.id, to, prio, order)
+  local default_s = a.default_by[to]
+  local ahead = with_bookings(c, to, ahead_of(c, to, t.id, prio, a.rules), default_s, a.rules)
+  local phone = t.phone
+  if phone == '' then phone = nil end
+  emit(c, 'antre.ticket.transferred', t.id, queue_key(a, to), {
+    ticket_id = t.id, number = t.num, from_service_id = t.svc, service_id = to,
+    counter_id = a.counter, officer_id = a.officer, transferred_at = c.iso,
+    counter_seq = bump_counter(c, a.counter), people_ahead = ahead,
+    estimated_wait_s = estimate_s(c, to, ahead, default_s), waiting_count = waiting(c, to),
+    upcoming = upcoming(c, to, a.rules, 10), phone_encrypted = phone, reason = 'visit',
+    visit = steps, step = step + 1}, 'next')
+  return to
+end
+
+-- A step added to (or removed from) the current ticket's visit, by its counter's officer.
+-- ARGV[5]: counter, officer, service, agencies (by service), max_steps, site, source
+local function add_step(c, a)
+  local t, err = current(c, a.counter, {called = true, serving = true})
+  if not t then return err end
+  local steps, step = visit_of(c, t.id, t.svc)
+  if #steps >= a.max_steps then return fail('visit_full', {max_steps = a.max_steps}) end
+  for _, s in ipairs(steps) do
+    if a.agencies[s] == a.agencies[a.service] then
+      return fail('same_agency_in_visit', {number = t.num})
+    end
+  end
+  steps[#steps + 1] = a.service
+  redis.call('HSET', tkey(c, t.id), 'visit', cjson.encode(steps), 'step', step)
+  emit(c, 'antre.visit.step_added', t.id, queue_key(a, t.svc), {
+    ticket_id = t.id, number = t.num, service_id = t.svc, step_service_id = a.service,
+    visit = steps, step = step, counter_id = a.counter, officer_id = a.officer,
+    changed_at = c.iso})
+  return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc, visit = steps,
+                    step = step})
+end
+
+local function remove_step(c, a)
+  local t, err = current(c, a.counter, {called = true, serving = true})
+  if not t then return err end
+  local steps, step = visit_of(c, t.id, t.svc)
+  local kept, found = {}, false
+  for i, s in ipairs(steps) do
+    if i > step and s == a.service and not found then found = true
+    else kept[#kept + 1] = s end
+  end
+  if not found then return fail('not_in_visit', {number = t.num}) end
+  redis.call('HSET', tkey(c, t.id), 'visit', cjson.encode(kept), 'step', step)
+  emit(c, 'antre.visit.step_removed', t.id, queue_key(a, t.svc), {
+    ticket_id = t.id, number = t.num, service_id = t.svc, step_service_id = a.service,
+    visit = kept, step = step, counter_id = a.counter, officer_id = a.officer,
+    changed_at = c.iso})
+  return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc, visit = kept,
+                    step = step})
+end
+
+-- ARGV[5]: counter, officer, outcome, window, default_by (by service), source
 local function complete(c, a)
   local allowed = {called = true, serving = true}
   if a.outcome == 'no_show' then allowed = {called = true} end
@@ -459,8 +539,10 @@ local function complete(c, a)
     officer_id = a.officer, outcome = a.outcome, completed_at = c.iso,
     service_time_s = service_s, counter_seq = bump_counter(c, a.counter),
     waiting_count = waiting(c, t.svc)})
+  local nxt = nil
+  if a.outcome == 'served' then nxt = next_step(c, a, t) end
   return finish(c, {ticket_id = t.id, number = t.num, service_id = t.svc, outcome = a.outcome,
-                    service_time_s = service_s})
+                    service_time_s = service_s, next_service_id = nxt})
 end
 
 -- ARGV[5]: counter, officer, to (service), default_s, rules, source
@@ -472,6 +554,11 @@ local function transfer(c, a)
   local order = tonumber(redis.call('HGET', tkey(c, t.id), 'order'))
   redis.call('HSET', tkey(c, t.id), 'status', 'waiting', 'svc', a.to, 'since', c.now,
              'calls', 0, 'from', t.svc)
+  local steps, step = visit_of(c, t.id, t.svc)
+  if #steps > 1 then  -- the visit's current step is now the new service
+    steps[step] = a.to
+    redis.call('HSET', tkey(c, t.id), 'visit', cjson.encode(steps))
+  end
   redis.call('HDEL', tkey(c, t.id), 'counter', 'called', 'started')
   redis.call('HDEL', ckey(c, a.counter), 'ticket')
   -- It keeps its place by arrival (order), ahead of those who came later.
@@ -866,6 +953,8 @@ redis.register_function('antre_recall', once(recall))
 redis.register_function('antre_start', once(start))
 redis.register_function('antre_complete', once(complete))
 redis.register_function('antre_transfer', once(transfer))
+redis.register_function('antre_add_step', once(add_step))
+redis.register_function('antre_remove_step', once(remove_step))
 redis.register_function('antre_set_state', once(set_state))
 redis.register_function('antre_open_day', open_day)
 redis.register_function('antre_book', book)

@@ -164,8 +164,10 @@ class QueueStore:
         public: bool,
         phone_encrypted: str | None,
         fingerprint: str | None,
+        then: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Issue a ticket; `public`: through the public channel (its share of the quota)."""
+        """Issue a ticket; `public`: through the public channel (its share of the quota);
+        `then`: the further services of a visit across agencies, in order."""
         service = self.catalog.service_by_id[service_id]
         return await self._fcall(
             "antre_issue",
@@ -190,6 +192,7 @@ class QueueStore:
                 "source": self.source,
                 "site": self.site,
                 "fingerprint": fingerprint,
+                "visit": [service_id, *then] if then else None,
             },
         )
 
