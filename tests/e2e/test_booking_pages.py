@@ -3,8 +3,10 @@
 A visitor books KTP-el on a phone-sized screen and keeps the code. Ticketing is then started
 again as on the booked day, a little after the slot began (TICKETING_CLOCK_OFFSET_S: the same
 Redis, the clock moved on). At the kiosk the visitor types the code and gets a ticket; the
-officer at loket-1 calls it first, ahead of a walk-in who came earlier. A second check-in
-answers the same ticket. Screenshots land in test-artifacts/screenshots/booking-*.png.
+officer at loket-1 calls it first, ahead of a walk-in who came earlier, adds BPJS Kesehatan to
+the visit and finishes; the status page lists the visit and loket-6 (BPJS) calls the same
+number. A second check-in answers the same ticket. Screenshots land in
+test-artifacts/screenshots/booking-*.png.
 """
 
 import asyncio
@@ -116,7 +118,35 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_be_called_first(
         await console.get_by_role("button", name="Panggil berikutnya").click()
         await expect(console.locator("#current-number")).to_have_text("A-002")
         await shot(console, "booking-6-console-called")
+
+        # The visitor also needs BPJS Kesehatan: the officer adds it, then finishes.
+        await console.locator("#act-add_step").click()
+        await (
+            console.locator("#picker-options")
+            .get_by_role("button", name="Layanan Peserta JKN-KIS")
+            .click()
+        )
+        await expect(console.locator("#message")).to_contain_text("ditambahkan ke kunjungan")
+        await console.locator("#act-finish").click()
+        await expect(console.locator("#message")).to_contain_text("berikutnya ke BPJS Kesehatan")
+        await shot(console, "booking-7-console-next-step")
         assert js_errors(console) == []
+
+        checked = await api_get(ticketing, f"/api/v1/bookings/{code}")
+        status = await open_page(browser, f"{ticketing.url}/t/{checked['ticket_id']}", PHONE)
+        await expect(status.locator("#visit li")).to_have_count(2)
+        await expect(status.locator("#visit li").nth(1)).to_contain_text("BPJS Kesehatan")
+        await expect(status.locator("#visit li").nth(1)).to_contain_text("sekarang")
+        await shot(status, "booking-8-status-visit", full_page=True)
+
+        bpjs = await open_page(browser, f"{ticketing.url}/counter/loket-6", LAPTOP)
+        await sign_in(bpjs, "demo-loket-06")
+        await bpjs.get_by_role("button", name="Buka loket").click()
+        await bpjs.get_by_role("button", name="Panggil berikutnya").click()
+        await expect(bpjs.locator("#current-number")).to_have_text("A-002")
+        await expect(status.locator("#headline")).to_contain_text("Loket 6", timeout=15_000)
+        await shot(bpjs, "booking-9-second-agency-called")
+        assert js_errors(bpjs) == [] and js_errors(status) == []
 
         async with httpx.AsyncClient(base_url=ticketing.url, timeout=10) as http:
             again = await http.post(
@@ -124,7 +154,7 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_be_called_first(
                 headers={"Authorization": "Bearer demo-kiosk-01"},
             )
         assert again.status_code == 201 and again.json()["ticket"]["number"] == "A-002"
-        assert again.json()["ticket"]["status"] == "called"
+        assert again.json()["ticket"]["service_id"] == "jkn"  # the same ticket, now at BPJS
         waiting = await api_get(ticketing, f"/api/v1/tickets/{walk_in['ticket_id']}")
         assert waiting["status"] == "waiting"
     finally:

@@ -151,3 +151,17 @@ def test_a_booking_with_a_phone_is_confirmed_once_per_slot_and_reminded_the_day_
     [reminder] = plan(due, RULES).notices
     assert reminder.kind == "reminder" and reminder.ticket_id == again.ticket_id
     assert plan(booked_at(phone=None), RULES).notices == []
+
+
+def test_a_visit_step_served_texts_where_to_go_next_and_a_transfer_does_not():
+    move = dict(
+        ticket_id="t1", number="A-017", from_service_id="ktp-el", service_id="jkn",
+        counter_id="loket-1", officer_id="o", transferred_at=AT, counter_seq=3,
+        people_ahead=4, estimated_wait_s=600, waiting_count=5, phone_encrypted="tok",
+    )  # fmt: skip
+    [notice] = plan(
+        TicketTransferred(**move, reason="visit", visit=["ktp-el", "jkn"]), RULES
+    ).notices
+    assert notice.kind == "next_step" and notice.service_id == "jkn"
+    assert notice.fields == {"number": "A-017", "people_ahead": 4}
+    assert plan(TicketTransferred(**move), RULES).notices == []  # an officer's transfer

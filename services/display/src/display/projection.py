@@ -98,9 +98,13 @@ def _counter_part(data: EventData) -> Change | None:
         case TicketCompleted():
             fields = {"ticket": _ticket(data, "done", data.completed_at)}
         case TicketTransferred():
-            # The ticket left this counter for another queue: the tile shows it finished here.
-            ticket = _ticket(data, "done", data.transferred_at)
+            # The ticket left this counter for another queue: the tile shows it finished here,
+            # and for a visit across agencies where the visitor goes next.
+            visit = data.reason == "visit"
+            ticket = _ticket(data, "next" if visit else "done", data.transferred_at)
             ticket["service_id"] = data.from_service_id
+            if visit:
+                ticket["next_service_id"] = data.service_id
             fields = {"ticket": ticket}
         case CounterStateChanged():
             fields = {"state": data.state.value, "reason": data.reason}

@@ -19,7 +19,12 @@ BOARDS_FULL = (
 UNKNOWN_FILTER = "{what}. Periksa ?zone= atau ?services= dengan katalog situs."
 
 COUNTER_STATES = {"open": "Buka", "break": "Istirahat", "closed": "Tutup"}
-TICKET_STATES = {"called": "Dipanggil", "serving": "Dilayani", "done": "Selesai"}
+TICKET_STATES = {
+    "called": "Dipanggil",
+    "serving": "Dilayani",
+    "done": "Selesai",
+    "next": "Selesai, lanjut ke",  # a visit across agencies: the service it goes on to
+}
 
 WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
         description="Older reminders are dropped (sent the day before: after six hours it could"
         " arrive on the day itself)",
     )
+    next_step_max_age_s: float = Field(
+        default=1800, description="Older 'next step' notices (a visit across agencies) are dropped"
+    )
     ticket_ttl_s: int = Field(default=2 * 86400, description="How long ticket info/once-keys live")
 
     # The SMS bill ceiling, per site and the site's local day (README, "Limits")

@@ -30,6 +30,7 @@ def limits(settings: Settings) -> Limits:
         "survey": settings.survey_max_age_s,
         "booked": settings.booked_max_age_s,
         "reminder": settings.reminder_max_age_s,
+        "next_step": settings.next_step_max_age_s,
     }
     return Limits(
         rate_count=settings.rate_limit_count,

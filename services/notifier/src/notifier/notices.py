@@ -24,7 +24,7 @@ from antre_contracts.events import (
     TicketTransferred,
 )
 
-Kind = Literal["issued", "near_turn", "called", "survey", "booked", "reminder"]
+Kind = Literal["issued", "near_turn", "called", "survey", "booked", "reminder", "next_step"]
 PhoneSource = Literal["event", "stored"]
 
 
@@ -154,6 +154,10 @@ def _transferred(e: TicketTransferred, rules: Rules) -> Plan:
     p = Plan(phone_token=e.phone_encrypted)
     if e.phone_encrypted:
         p.ticket = TicketInfo(e.ticket_id, e.number, e.service_id)
+        if e.reason == "visit":  # a step served: where to go next
+            fields: dict[str, str | int] = {"number": e.number, "people_ahead": e.people_ahead}
+            at = _ms(e.transferred_at)
+            p.notices.append(Notice(e.ticket_id, "next_step", e.service_id, fields, "event", at))
         if e.people_ahead < rules.near_turn_for(e.service_id):
             p.skips.append(notice_id(e.ticket_id, "near_turn", e.service_id))
     p.notices += _near_turn(e.service_id, e.upcoming, e.transferred_at, rules)

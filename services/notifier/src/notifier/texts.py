@@ -6,8 +6,8 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-KINDS = ("issued", "near_turn", "called", "survey", "booked", "reminder")
-NEWER_KINDS = ("booked", "reminder")
+KINDS = ("issued", "near_turn", "called", "survey", "booked", "reminder", "next_step")
+NEWER_KINDS = ("booked", "reminder", "next_step")
 """Kinds a site's own template file from before them may lack: the packaged text is used."""
 PACKAGED = Path(__file__).parent / "templates" / "sms.toml"
 

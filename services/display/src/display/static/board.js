@@ -56,7 +56,11 @@
         const t = c.ticket;
         if (t && t.status === "called" && c.state === "open") tile.classList.add("called");
         tile.dataset.counter = c.id;
-        const label = c.state === "open" && t ? T.ticketStates[t.status] : T.counterStates[c.state];
+        let label = c.state === "open" && t ? T.ticketStates[t.status] : T.counterStates[c.state];
+        if (c.state === "open" && t && t.status === "next") {
+          const next = board.services.get(t.next_service_id);
+          label = `${T.ticketStates.next} ${next ? next.name : t.next_service_id}`;
+        }
         tile.append(el("div", "name", c.name || `${T.counter} ${c.number}`),
           el("div", "ticket", t && c.state !== "closed" ? t.number : "—"),
           el("div", "state", label || ""));

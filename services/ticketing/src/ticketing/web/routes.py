@@ -42,7 +42,12 @@ def _site(rt: RuntimeDep) -> dict[str, str]:
 @router.get("/kiosk", response_class=HTMLResponse)
 async def kiosk(rt: RuntimeDep) -> HTMLResponse:
     """The touch kiosk: agency, service, priority, phone, then a printable ticket."""
-    config = {"site": _site(rt), "texts": texts.for_page("kiosk"), "code_alphabet": CODE_ALPHABET}
+    config = {
+        "site": _site(rt),
+        "texts": texts.for_page("kiosk"),
+        "code_alphabet": CODE_ALPHABET,
+        "max_visit_steps": rt.catalog.rules.max_visit_steps,
+    }
     return _page("kiosk", texts.KIOSK["title"], config)
 
 

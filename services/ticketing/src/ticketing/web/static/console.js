@@ -16,6 +16,8 @@
     { id: "finish", key: "s", path: "finish", body: { outcome: "served" } },
     { id: "no_show", key: "t", path: "finish", body: { outcome: "no_show" }, danger: true },
     { id: "transfer", key: "a", path: "transfer", pick: "transfer" },
+    { id: "add_step", key: "l", path: "visit/add", pick: "add_step" },
+    { id: "remove_step", key: "h", path: "visit/remove", pick: "remove_step" },
     { id: "open", key: "b", path: "open" },
     { id: "break", key: "i", path: "break", pick: "break" },
     { id: "close", key: "x", path: "close", pick: "close", danger: true },
@@ -91,7 +93,7 @@
     return {
       number: raw.number ?? raw.num, service: raw.service_id ?? raw.svc,
       priority: raw.priority ?? raw.prio, status: raw.status,
-      calls: Number(raw.call_count ?? raw.calls ?? 0),
+      calls: Number(raw.call_count ?? raw.calls ?? 0), visit: raw.visit || [],
     };
   }
 
@@ -120,7 +122,8 @@
     $("current-number").textContent = tk ? tk.number : "—";
     const prio = tk && tk.priority && tk.priority !== "regular" ? el("span", { class: "badge prio" }, t("prio_" + tk.priority)) : null;
     $("current-detail").replaceChildren(...(tk
-      ? [el("div", {}, names[tk.service] || tk.service), el("div", {}, tk.status === "serving" ? t("serving") : t("calls", { n: tk.calls }), " ", prio)]
+      ? [el("div", {}, names[tk.service] || tk.service), el("div", {}, tk.status === "serving" ? t("serving") : t("calls", { n: tk.calls }), " ", prio),
+        tk.visit.length ? el("div", { class: "visit" }, t("visit_steps", { steps: tk.visit.map((s) => s.agency_name).join(" → ") })) : null]
       : [el("div", {}, t("no_current"))]));
     const phase = c.state !== "open" && !tk ? c.state : tk ? tk.status : "idle";
     const suggested = new Set(SUGGEST[phase] || []);
@@ -168,6 +171,19 @@
       title = t("transfer_title");
       options = (catalog ? catalog.services : []).filter((s) => !current || s.id !== current.service)
         .map((s) => ({ label: s.name, sub: (catalog.agencies.find((g) => g.id === s.agency) || {}).short_name, body: { service_id: s.id } }));
+    } else if (a.pick === "add_step") {
+      title = t("add_step_title");
+      const visit = current ? current.visit : [];
+      const service = catalog ? catalog.services.find((s) => current && s.id === current.service) : null;
+      const taken = new Set(visit.map((s) => s.agency_name));
+      const agencyOf = (s) => (catalog.agencies.find((g) => g.id === s.agency) || {}).short_name;
+      options = (catalog ? catalog.services : [])
+        .filter((s) => service && s.agency !== service.agency && !taken.has(agencyOf(s)))
+        .map((s) => ({ label: s.name, sub: agencyOf(s), body: { service_id: s.id } }));
+    } else if (a.pick === "remove_step") {
+      title = t("remove_step_title");
+      options = (current ? current.visit : []).filter((s) => s.state === "next")
+        .map((s) => ({ label: s.service_name, sub: s.agency_name, body: { service_id: s.service_id } }));
     } else if (a.pick === "break") {
       title = t("break_title");
       options = REASONS.map((r) => ({ label: t("reason_" + r), body: { reason: r } }));

@@ -6,7 +6,7 @@
   const params = new URLSearchParams(location.search);
   const IDLE_S = Number(params.get("idle")) || 45;
   const TICKET_IDLE_S = Math.min(IDLE_S, 30);
-  const STEPS = ["agency", "service", "priority", "phone", "ticket", "booking"];
+  const STEPS = ["agency", "service", "priority", "phone", "ticket", "booking", "then"];
   const PRIORITIES = ["regular", "lansia", "disabilitas", "ibu_hamil"];
   const MAX_DIGITS = 15;
   // A kiosk device is set up once by opening /kiosk#kiosk-token=<its token>: the token is kept in
@@ -21,7 +21,7 @@
   const kioskToken = localStorage.getItem(TOKEN_KEY);
 
   let catalog = null;
-  const pick = { agency: null, service: null, priority: "regular", phone: "", key: null };
+  const pick = { agency: null, service: null, priority: "regular", phone: "", key: null, then: [] };
   let step = "agency";
   let idleTimer = null, countdownTimer = null, busy = false;
 
@@ -51,6 +51,9 @@
     $("booking-hint").textContent = t("booking_hint");
     $("booking-code-label").textContent = t("booking_title");
     $("check-in").textContent = t("check_in");
+    $("add-then").textContent = t("add_then");
+    $("h-then").textContent = t("then_title");
+    $("then-hint").textContent = t("then_hint");
   }
 
   function tick() {
@@ -85,7 +88,8 @@
   }
 
   function reset() {
-    Object.assign(pick, { agency: null, service: null, priority: "regular", phone: "", key: null });
+    Object.assign(pick, { agency: null, service: null, priority: "regular", phone: "", key: null, then: [] });
+    renderThen();
     paintPhone();
     $("booking-code").value = "";
     $("booking-error").textContent = "";
@@ -132,6 +136,8 @@
 
   function chooseService(s) {
     pick.service = s;
+    pick.then = [];
+    renderThen();
     for (const id of ["priority-service", "phone-service"]) $(id).textContent = `${pick.agency.short_name} · ${s.name}`;
     show("priority");
   }
@@ -179,7 +185,7 @@
     for (const id of ["take", "skip"]) $(id).disabled = true;
     $("take").textContent = t("taking");
     const body = { service_id: pick.service.id, priority: pick.priority, channel: kioskToken ? "kiosk" : "web",
-      phone: withPhone && pick.phone ? pick.phone : null };
+      phone: withPhone && pick.phone ? pick.phone : null, then: pick.then.map((s) => s.id) };
     if (!withPhone) body.phone = null;
     // The same key on every try: a ticket whose answer was lost comes back, never a second one.
     const res = await api("/api/v1/tickets", {
@@ -200,7 +206,9 @@
     $("t-service").textContent = tk.service_name;
     $("t-agency").textContent = tk.agency_name;
     $("t-prio").textContent = tk.priority && tk.priority !== "regular" ? t("priority_label", { label: t("short_" + tk.priority) }) : "";
-    $("t-booking").textContent = "";
+    const visit = tk.visit || [];
+    $("t-booking").textContent = visit.length
+      ? t("visit_line", { steps: visit.map((s) => s.agency_name).join(" → ") }) : "";
     $("t-ahead").textContent = ahead(tk.people_ahead);
     $("t-eta").textContent = callAt(tk.estimated_call_at);
     $("t-time").textContent = `${date(tk.issued_at)} · ${clock(tk.issued_at)} ${cfg.site.tz_label}`;
@@ -259,8 +267,34 @@
     if (params.get("autoprint") === "1") window.print();
   }
 
+  /** A visit across agencies: further services, each at another agency, in the order chosen. */
+  function renderThen() {
+    const max = (cfg.max_visit_steps || 1) - 1;
+    $("then-box").hidden = max < 1;
+    $("then-list").replaceChildren(...pick.then.map((s, i) => el("li", {},
+      el("span", {}, t("then_item", { n: i + 2, agency: agencyName(s.agency), service: s.name })), " ",
+      el("button", { class: "secondary", "aria-label": t("then_remove", { service: s.name }),
+        onclick: () => { pick.then.splice(i, 1); pick.key = uuid(); renderThen(); } }, "✕"))));
+    $("add-then").hidden = pick.then.length >= max;
+  }
+
+  function agencyName(id) {
+    return ((catalog && catalog.agencies.find((a) => a.id === id)) || {}).short_name || id;
+  }
+
+  function chooseThen() {
+    const taken = new Set([pick.service.agency, ...pick.then.map((s) => s.agency)]);
+    const options = catalog.services.filter((s) => !taken.has(s.agency));
+    $("then-services").replaceChildren(...options.map((s) =>
+      el("button", { class: "tile", dataset: { service: s.id }, onclick: () => {
+        pick.then.push(s); pick.key = uuid(); renderThen(); show("priority");
+      } }, el("span", { class: "name" }, s.name), el("span", { class: "meta" }, el("span", {}, agencyName(s.agency))))));
+    show("then");
+  }
+
   setWords();
   renderCodeKeys();
+  $("add-then").addEventListener("click", chooseThen);
   $("has-booking").hidden = !kioskToken;
   $("has-booking").addEventListener("click", () => {
     pick.key = null;
@@ -279,7 +313,8 @@
   $("print").addEventListener("click", () => { window.print(); armIdle(); });
   $("done").addEventListener("click", reset);
   $("restart").addEventListener("click", reset);
-  $("back").addEventListener("click", () => show(step === "booking" ? "agency" : STEPS[Math.max(0, STEPS.indexOf(step) - 1)]));
+  const BACK = { booking: "agency", then: "priority" };
+  $("back").addEventListener("click", () => show(BACK[step] || STEPS[Math.max(0, STEPS.indexOf(step) - 1)]));
   for (const ev of ["pointerdown", "keydown"]) document.addEventListener(ev, armIdle, { passive: true });
   show("agency");
 })();

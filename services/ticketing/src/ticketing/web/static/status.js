@@ -1,7 +1,7 @@
 /* A ticket's live status: polls the ticket until it is finished; pauses while the phone sleeps. */
 "use strict";
 (() => {
-  const { cfg, t, api, poll, clock, callAt, ahead } = Antre;
+  const { cfg, t, api, poll, clock, callAt, ahead, el } = Antre;
   const $ = (id) => document.getElementById(id);
   const FINAL = new Set(["served", "no_show", "expired"]);
 
@@ -28,6 +28,13 @@
     $("headline").textContent = headline;
     $("ahead").textContent = st === "waiting" ? ahead(tk.people_ahead) : "";
     $("eta").textContent = st === "waiting" ? callAt(tk.estimated_call_at) : "";
+    // A visit across agencies: every step, where the visitor is, and where to go next.
+    const steps = tk.visit || [];
+    $("visit").hidden = steps.length === 0;
+    $("visit-title").textContent = t("visit_title");
+    $("visit-steps").replaceChildren(...steps.map((s) => el("li", { dataset: { state: s.state } },
+      el("strong", {}, s.agency_name), ` — ${s.service_name} (${s.zone_name}) `,
+      el("span", { class: "step-state" }, t("step_" + s.state)))));
     $("updated").textContent = t("updated", { time: clock(null, true) });
     if (FINAL.has(st)) { $("hint").textContent = ""; }
     const survey = $("survey");
