@@ -1,6 +1,7 @@
 """A simulated MPP day as the load: what the whole hall costs, and how late boards and SMS are.
 
     uv run python bench/day/run.py [--speed 600] [--visitors 600] [--hours 7.5] [--seed 1]
+                                   [--booking-share 0.3]
 
 The three services run as processes (as `make up` runs them: one each, notifier through the real
 Kannel) on a topic, site and consumer groups of their own; the simulator (`tools/simulator`)
@@ -10,7 +11,13 @@ Measured over the day:
 - the simulator's requests, time to the response (httpx, so client cost included), by action;
 - from the services' own histograms: call → board push (display), event → Redis (notifier),
   call → SMS accepted by Kannel (notifier), outbox send → Kafka acknowledgement (ticketing);
-- CPU seconds and peak RSS of each service, and the day's tickets as ticketing counted them.
+- CPU seconds and peak RSS of each service, and the day's tickets as ticketing counted them;
+- the waiting time (arrival to first call, simulated minutes) of visitors who booked online the
+  day before and of walk-ins, apart. For that the day played is a real future weekday, and
+  ticketing's clock follows the simulator's (TICKETING_CLOCK_OFFSET_S, _RATE, _ANCHOR_S, for
+  development and benches only): it starts at 15.50 the day before, when the booking visitors
+  book, and runs at `--speed`, so slots, check-in windows, ageing and the estimates all live
+  in the simulated day.
 Needs `make infra`. Writes bench/day/results.md and results.json (`--out` names them).
 """
 
@@ -24,7 +31,8 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +41,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+from antre_contracts import load_catalog  # noqa: E402
+
 from bench.support.http import percentile, rss_mb  # noqa: E402
 from bench.support.machine import redis_stalls, redis_stalls_begin  # noqa: E402
 from bench.support.metrics import cpu_s, quantile, scrape  # noqa: E402
@@ -42,6 +52,9 @@ from tools.simulator.cli import parse as simulator_args  # noqa: E402
 from tools.simulator.cli import simulate  # noqa: E402
 from tools.simulator.day import Options  # noqa: E402
 
+LEAD_S = (24 - 15 - 50 / 60 + 8) * 3600
+"""From 15.50 the day before (bookings close at 16.00) to the opening at 08.00."""
+CATALOG = REPO / "deploy/catalog/mpp-kutai-timur.toml"
 KAFKA = "127.0.0.1:9092"
 REDIS = "redis://127.0.0.1:6379/0"
 # A Redis per service, as `make up` runs them (deploy/local/infra.sh).
@@ -71,6 +84,10 @@ def action(response: httpx.Response) -> str:
         name = match.group(1)
     elif re.fullmatch(r"/api/v1/counters/[^/]+", path):
         name = "read counter"
+    elif path == "/api/v1/bookings":
+        name = "book"
+    elif re.fullmatch(r"/api/v1/bookings/[^/]+/check-in", path):
+        name = "check-in"
     else:
         name = f"{request.method} {path}"
     return f"{name} {response.status_code}"
@@ -85,11 +102,37 @@ async def play(args: argparse.Namespace, url: str) -> tuple[dict[str, Any], dict
     async def answered(response: httpx.Response) -> None:
         latencies[action(response)].append(time.perf_counter() - response.request.extensions["t0"])
 
-    sim = simulator_args(["--url", url, "--speed", str(args.speed), "--visitors",
-                          str(args.visitors), "--hours", str(args.hours), "--seed",
-                          str(args.seed), "--quiet"])  # fmt: skip
+    argv = ["--url", url, "--speed", str(args.speed), "--visitors", str(args.visitors),
+            "--hours", str(args.hours), "--seed", str(args.seed), "--quiet"]  # fmt: skip
+    if args.booking_share > 0 or args.sim_clock:
+        argv += ["--booking-share", str(args.booking_share), "--booking-day",
+                 args.day.isoformat(), "--lead-hours", str(LEAD_S / 3600)]  # fmt: skip
+        await asyncio.sleep(max(0.0, args.anchor - time.time()))  # ticketing's clock: 15.50
+    sim = simulator_args(argv)
     tally = await simulate(sim, {"request": [sent], "response": [answered]})
-    return tally.summary(), latencies
+    waits = {
+        kind: {
+            "n": len(v),
+            "p50_min": _min(percentile(v, 50)) if v else None,
+            "p90_min": _min(percentile(v, 90)) if v else None,
+            "mean_min": _min(sum(v) / len(v)) if v else None,
+        }
+        for kind, v in tally.waits.items()
+    }
+    return {**tally.summary(), "waits": waits}, latencies
+
+
+def _min(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
+
+
+def played_day(today: date) -> date:
+    """The day played: the first Monday to Thursday (08.00-15.30, as --hours 7.5 assumes) at
+    least two days ahead."""
+    day = today + timedelta(days=2)
+    while day.weekday() > 3:
+        day += timedelta(days=1)
+    return day
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -99,6 +142,16 @@ async def main(args: argparse.Namespace) -> None:
     await admin.start()
     await admin.create_topics([NewTopic(topic, 6, 1), NewTopic(dlq, 1, 1)])
     own = {name: {f"{name.upper()}_REDIS_URL": url} for name, url in REDIS_OF.items()}
+    catalog = load_catalog(CATALOG)
+    args.day = played_day(datetime.now(catalog.site.tz).date())
+    if args.booking_share > 0 or args.sim_clock:  # ticketing's clock follows the simulator's
+        args.anchor = time.time() + 20  # after the services have started
+        before = datetime.combine(args.day - timedelta(days=1), dtime(15, 50), catalog.site.tz)
+        own["ticketing"].update(
+            TICKETING_CLOCK_ANCHOR_S=str(args.anchor),
+            TICKETING_CLOCK_OFFSET_S=str(before.timestamp() - args.anchor),
+            TICKETING_CLOCK_RATE=str(args.speed),
+        )
     procs = hall_services(topic, dlq, site, extra=own)
     try:
         for proc in procs.values():
@@ -132,6 +185,8 @@ async def main(args: argparse.Namespace) -> None:
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores",
         "command": f"uv run python bench/day/run.py --speed {args.speed:g} --visitors"
         f" {args.visitors} --hours {args.hours:g} --seed {args.seed}"
+        f" --booking-share {args.booking_share:g}"
+        + (" --sim-clock" if args.sim_clock else "")
         + (f" --out {args.out}" if args.out != "results" else ""),
         "day": {**summary, "ticketing_counted_issued": issued, "wall_s": round(day_s, 1)},
         "requests_ms": {
@@ -156,6 +211,32 @@ async def main(args: argparse.Namespace) -> None:
     print((OUT / f"{args.out}.md").read_text())
 
 
+def booking_lines(r: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    day = r["day"]
+    return [
+        f"Online bookings (`--booking-share {args.booking_share:g}` of the visitors for bookable"
+        f" services booked the day before, for {args.day}): {day['bookings'] or 'none'}.",
+        "",
+        "| waiting, arrival to first call (simulated) | visitors | p50 min | p90 min | mean min |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {kind.replace('_', '-')} | {v['n']} | {v['p50_min']} | {v['p90_min']} |"
+            f" {v['mean_min']} |"
+            for kind, v in day["waits"].items()
+        ),
+        "",
+        "A booked visitor's wait counts from their slot's start when they came before it (the"
+        " check-in opens 30 minutes early); a late one is a walk-in. Walk-ins are every other"
+        " visitor, of every service (most services cannot be booked); walk-in-bookable are the"
+        " walk-ins of the services that can be booked.",
+        "",
+        "Ticketing's clock ran at the simulator's speed in this run (bookings, windows and ageing"
+        " live in the simulated day), so `notifier_call_to_gateway_seconds`, taken from the"
+        " event's time, is not a latency here; `results.md` (no bookings, real clock) has it.",
+        "",
+    ]
+
+
 def report(r: dict[str, Any], args: argparse.Namespace) -> str:
     day = r["day"]
     lines = [
@@ -174,6 +255,7 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> str:
         f" transfers; {day['turned_away']} visitors turned away by a daily quota;"
         f" unexpected refusals: {day['errors'] or 'none'}.",
         "",
+        *(booking_lines(r, args) if args.booking_share > 0 or args.sim_clock else []),
         "Longest stalls of each service's Redis during the day (its latency monitor, ms; events"
         " over 20 ms; ticketing's fsyncs every write, the others every second): "
         + "; ".join(f"{name}: {v or 'none over 20 ms'}" for name, v in r["redis_longest_stalls_ms"].items())
@@ -211,5 +293,14 @@ if __name__ == "__main__":
     parser.add_argument("--visitors", type=int, default=600)
     parser.add_argument("--hours", type=float, default=Options.hours)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--booking-share", type=float, default=0.0,
+        help="of visitors for bookable services, the share who booked the day before (0: none,"
+        " and ticketing on the real clock)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sim-clock", action="store_true",
+        help="ticketing's clock follows the simulator's even without bookings (a baseline)",
+    )  # fmt: skip
     parser.add_argument("--out", default="results", help="results file names, without suffix")
     asyncio.run(main(parser.parse_args()))

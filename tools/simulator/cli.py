@@ -6,7 +6,7 @@ import json
 import random
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,16 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--survey-share", type=float, default=0.0, help="share of served visitors who answer"
     )
+    p.add_argument(
+        "--booking-share", type=float, default=0.0,
+        help="of visitors for bookable services, the share who booked the day before; needs"
+        " ticketing's clock to follow the simulator's (--booking-day, --lead-hours: see"
+        " bench/day/run.py)",
+    )  # fmt: skip
+    p.add_argument("--booking-day", default=None, help="the day played (YYYY-MM-DD)")
+    p.add_argument(
+        "--lead-hours", type=float, default=0.0, help="start this long before opening (booking)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     return p.parse_args(argv)
 
@@ -49,6 +59,7 @@ async def simulate(args: argparse.Namespace, event_hooks: EventHooks | None = No
     options = Options(
         visitors=args.visitors, hours=args.hours, phone_share=args.phone_share,
         no_show=args.no_show, transfer=args.transfer, seed=args.seed,
+        booking_share=args.booking_share,
     )  # fmt: skip
     plan = plan_day(catalog, options)
     async with (
@@ -58,9 +69,10 @@ async def simulate(args: argparse.Namespace, event_hooks: EventHooks | None = No
         surveys = None
         if args.survey_share > 0:
             surveys = Surveys(survey_api, args.survey_share, random.Random(args.seed + 1))
+        booking_day = date.fromisoformat(args.booking_day) if args.booking_day else None
         day = Day(
-            api, catalog, plan, SimClock(args.speed), token=args.token,
-            kiosk_token=args.kiosk_token, surveys=surveys,
+            api, catalog, plan, SimClock(args.speed, args.lead_hours * 3600), token=args.token,
+            kiosk_token=args.kiosk_token, surveys=surveys, booking_day=booking_day,
         )  # fmt: skip
         progress = None if args.quiet else asyncio.create_task(report(day, args.opens))
         try:

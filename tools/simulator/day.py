@@ -7,7 +7,7 @@ of a day is the same for a given seed and can be tested fast.
 import itertools
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from antre_contracts.catalog import Catalog
 
@@ -42,6 +42,8 @@ class Options:
     transfer: float = 0.03
     service_time_cv: float = 0.5
     """Spread of service times (coefficient of variation of a log-normal)."""
+    booking_share: float = 0.0
+    """Of the visitors for a bookable service, the share who booked a slot the day before."""
     seed: int = 2026
 
 
@@ -52,6 +54,8 @@ class Arrival:
     priority: str
     channel: str
     phone: str | None
+    booked: bool = False
+    """Booked online the day before: comes within the slot's check-in window and checks in."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,15 @@ def plan_day(catalog: Catalog, options: Options) -> DayPlan:
         )
         for t in arrival_times(rng, options.visitors, options.hours)
     ]
+    if options.booking_share > 0:  # its own stream: the walk-ins' plan stays the same
+        brng = random.Random(options.seed + 7)
+        bookable = {s.id for s in catalog.services if s.slot_minutes and s.booking_quota}
+        arrivals = [
+            replace(a, booked=True, priority="regular", channel="kiosk")
+            if a.service_id in bookable and brng.random() < options.booking_share
+            else a
+            for a in arrivals
+        ]
     open_at, breaks = {}, {}
     close = options.hours * 3600
     for i, counter in enumerate(catalog.counters):

@@ -10,10 +10,11 @@ import sys
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
-from antre_contracts.catalog import Catalog
+from antre_contracts.catalog import WEEKDAYS, Catalog
 from antre_contracts.catalog import Counter as Loket
 
 from tools.simulator.day import SERVICE_MIX, Arrival, DayPlan, service_time_s
@@ -46,6 +47,15 @@ class Tally:
     must reach Kafka (the fault run checks it)."""
     phone_of: dict[str, str] = field(default_factory=dict)
     """Ticket id → the phone number it was taken with."""
+    bookings: Counter[str] = field(default_factory=Counter)
+    """booked, refused (slot or day full: the visitor walks in), checked_in, late (past the
+    window: a walk-in's ticket)."""
+    waits: dict[str, list[float]] = field(
+        default_factory=lambda: {"booked": [], "walk_in": [], "walk_in_bookable": []}
+    )
+    """Simulated seconds from arrival to the first call, by kind of visitor (walk_in_bookable:
+    walk-ins of the services that can be booked, a subset of walk_in); a booked visitor's from
+    their slot's start when they came earlier (they chose to)."""
 
     def outstanding(self) -> int:
         return sum(self.issued.values()) - sum(self.completed.values())
@@ -63,18 +73,21 @@ class Tally:
             "errors": dict(self.errors),
             "retried": dict(self.retried),
             "bare_5xx": len(self.bare_5xx),
+            "bookings": dict(self.bookings),
         }
 
 
 class SimClock:
-    """Simulated seconds since opening, `speed` times faster than the loop's clock."""
+    """Simulated seconds since opening, `speed` times faster than the loop's clock; it starts
+    `lead_s` before opening (bookings are made the day before)."""
 
-    def __init__(self, speed: float) -> None:
+    def __init__(self, speed: float, lead_s: float = 0.0) -> None:
         self.speed = speed
+        self.lead_s = lead_s
         self.t0 = asyncio.get_running_loop().time()
 
     def now_s(self) -> float:
-        return (asyncio.get_running_loop().time() - self.t0) * self.speed
+        return (asyncio.get_running_loop().time() - self.t0) * self.speed - self.lead_s
 
     async def until(self, at_s: float) -> None:
         await asyncio.sleep(max(0.0, (at_s - self.now_s()) / self.speed))
@@ -100,6 +113,11 @@ class Day:
     issuing_done: asyncio.Event = field(default_factory=asyncio.Event)
     surveys: Surveys | None = None
     """Served visitors who answer the satisfaction survey (None: nobody does)."""
+    booking_day: date | None = None
+    """The day played, for visitors who booked it the day before (ticketing's clock must
+    follow the simulator's: bench/day/run.py starts it so)."""
+    arrived: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """Ticket id → (booked or walk_in, simulated second its wait began) until its first call."""
 
     async def run(self) -> Tally:
         """Until every visitor of the day has been served or marked no-show."""
@@ -111,14 +129,72 @@ class Day:
         return self.tally
 
     async def visitors(self) -> None:
+        comings = await self.book_ahead()
         pending: set[asyncio.Task[None]] = set()
-        for arrival in self.plan.arrivals:
-            await self.clock.until(arrival.at_s)
-            task = asyncio.create_task(self.issue(arrival))
+        for at_s, arrival, booking in comings:
+            await self.clock.until(at_s)
+            job = self.check_in(arrival, *booking) if booking else self.issue(arrival)
+            task = asyncio.create_task(job)
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending)
         self.issuing_done.set()
+
+    async def book_ahead(self) -> list[tuple[float, Arrival, tuple[str, float] | None]]:
+        """The day before: each visitor who books takes the slot their visit falls in (a walk-in
+        when it is full) and will come 5-25 minutes before it. Who comes when, in order."""
+        rng = random.Random(self.plan.options.seed + 11)
+        comings: list[tuple[float, Arrival, tuple[str, float] | None]] = []
+        for a in self.plan.arrivals:
+            service = self.catalog.service_by_id[a.service_id]
+            if not a.booked or self.booking_day is None or not service.slot_minutes:
+                comings.append((a.at_s, a, None))
+                continue
+            length = service.slot_minutes * 60
+            slot_s = (a.at_s // length) * length
+            opens = self.opens_s()
+            label = f"{int((opens + slot_s) // 3600):02d}.{int((opens + slot_s) % 3600 // 60):02d}"
+            body = {"service_id": a.service_id, "day": self.booking_day.isoformat(), "slot": label}
+            r = await self.request("POST", "/api/v1/bookings", body,
+                                   {"Idempotency-Key": uuid.uuid4().hex})  # fmt: skip
+            if r.status_code == 201:
+                self.tally.bookings["booked"] += 1
+                comings.append((slot_s - rng.uniform(300, 1500), a, (r.json()["code"], slot_s)))
+            elif r.status_code == 409 or _problem(r) == "unknown_slot":
+                # Full, or no slot that late: they come as walk-ins.
+                self.tally.bookings["refused"] += 1
+                comings.append((a.at_s, a, None))
+            else:
+                self._refused("book", r)
+                comings.append((a.at_s, a, None))
+        comings.sort(key=lambda c: c[0])
+        return comings
+
+    def opens_s(self) -> float:
+        """The site's opening on the day played, in seconds after midnight."""
+        hours = (
+            self.catalog.site.hours.get(WEEKDAYS[self.booking_day.weekday()])
+            if self.booking_day
+            else None
+        )
+        return hours.open.hour * 3600 + hours.open.minute * 60 if hours else 8 * 3600
+
+    async def check_in(self, a: Arrival, code: str, slot_s: float) -> None:
+        """A visitor with a booking checks in at the kiosk (a walk-in's ticket when late)."""
+        headers = {"Idempotency-Key": uuid.uuid4().hex,
+                   "Authorization": f"Bearer {self.kiosk_token}"}  # fmt: skip
+        r = await self.request("POST", f"/api/v1/bookings/{code}/check-in", None, headers)
+        if r.status_code != 201:
+            self._refused("check-in", r)
+            return
+        answer = r.json()
+        ticket_id = answer["ticket"]["ticket_id"]
+        late = answer["late"]
+        self.tally.bookings["late" if late else "checked_in"] += 1
+        self.tally.issued[(a.service_id, "regular", "kiosk" if late else "booking")] += 1
+        self.tally.accepted.append(("issue", ticket_id))
+        now = self.clock.now_s()
+        self.arrived[ticket_id] = ("walk_in", now) if late else ("booked", max(now, slot_s))
 
     async def request(
         self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
@@ -163,6 +239,7 @@ class Day:
             self.tally.turned_away[a.service_id] += 1  # a full day: the visitor goes home
         elif r.status_code == 201:
             ticket_id = r.json()["ticket_id"]
+            self.arrived[ticket_id] = ("walk_in", self.clock.now_s())
             self.tally.issued[(a.service_id, a.priority, body["channel"])] += 1
             self.tally.accepted.append(("issue", ticket_id))
             self.tally.with_phone += a.phone is not None
@@ -205,6 +282,13 @@ class Day:
     async def serve(self, act: "_Actions", rng: random.Random, called: dict[str, Any]) -> None:
         service, ticket = called["service_id"], called["ticket_id"]
         self.tally.calls[service] += 1
+        if ticket in self.arrived:  # its first call: how long it waited
+            kind, since = self.arrived.pop(ticket)
+            waited = max(0.0, self.clock.now_s() - since)
+            self.tally.waits[kind].append(waited)
+            svc = self.catalog.service_by_id[service]
+            if kind == "walk_in" and svc.slot_minutes and svc.booking_quota:
+                self.tally.waits["walk_in_bookable"].append(waited)
         opts = self.plan.options
         if rng.random() < opts.no_show:
             await self.clock.wait(90)
@@ -237,6 +321,13 @@ class Day:
             problem = "not-json"
         self.tally.errors[f"{action} {r.status_code} {problem}"] += 1
         print(f"simulator: {action} refused: {r.status_code} {r.text[:200]}", file=sys.stderr)
+
+
+def _problem(r: httpx.Response) -> str:
+    try:
+        return str(r.json().get("type", "")).rsplit("/", 1)[-1]
+    except ValueError:
+        return ""
 
 
 class _Actions:

@@ -261,3 +261,27 @@ async def test_a_reminder_is_due_the_day_before_for_bookings_still_standing(make
     reminders = [e for e in events if e["type"] == "antre.booking.reminder_due"]
     assert [e["subject"] for e in reminders] == [kept["code"].replace("-", "")]
     assert reminders[0]["data"]["phone_encrypted"] and silent["status"] == "booked"
+
+
+async def test_a_booked_ticket_due_goes_first_at_a_counter_whose_first_service_is_another(
+    make_ticketing,
+):
+    async with make_ticketing(at=wita(30, 10), booking_quota=42, **NO_LIMITS) as tk:
+        due, early = await book(tk, "08.30"), await book(tk, "09.00")
+        tk.clock.at = wita(1, 8, 40)
+        for b in (due, early):
+            await check_in(tk, b["code"])  # A-001 for 08.30, A-002 for 09.00
+        r = await tk.http.post("/api/v1/tickets", json={"service_id": "kk"})
+        assert r.json()["number"] == "B-001"
+        await tk.http.post("/api/v1/counters/loket-3/open", headers=tk.auth())  # [kk, ktp]
+
+        async def call() -> str:
+            r = await tk.http.post("/api/v1/counters/loket-3/call-next", headers=tk.auth())
+            assert r.status_code == 200, r.text
+            await tk.http.post("/api/v1/counters/loket-3/finish", headers=tk.auth())
+            return str(r.json()["number"])
+
+        tk.clock.at = wita(1, 8, 45)
+        # 08.30 is due: before the counter's own first service; the 09.00 booking waits for
+        # the walk-in of kk, then goes early rather than leave the counter idle.
+        assert [await call() for _ in range(3)] == ["A-001", "B-001", "A-002"]

@@ -42,3 +42,15 @@ def test_counters_take_lunch_in_two_shifts_so_no_zone_stops() -> None:
     lunches = {bs[0].at_s for bs in plan.breaks.values() if bs and bs[0].reason == "istirahat"}
     assert len(lunches) == 2
     assert rate_weight(0.0) > 0 and rate_weight(7.25) == 0
+
+
+def test_a_booking_share_marks_only_bookable_services_and_keeps_the_walk_ins_plan() -> None:
+    plain = plan_day(CATALOG, Options(visitors=600, seed=3))
+    booked = plan_day(CATALOG, Options(visitors=600, seed=3, booking_share=0.5))
+    assert [a.at_s for a in plain.arrivals] == [a.at_s for a in booked.arrivals]
+    bookable = {s.id for s in CATALOG.services if s.slot_minutes and s.booking_quota}
+    marked = [a for a in booked.arrivals if a.booked]
+    assert marked and {a.service_id for a in marked} <= bookable
+    assert all(a.priority == "regular" and a.channel == "kiosk" for a in marked)
+    share = len(marked) / sum(a.service_id in bookable for a in booked.arrivals)
+    assert 0.4 < share < 0.6

@@ -45,7 +45,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             redis,
             catalog_,
             site,
-            clock or SystemClock(settings.clock_offset_s),
+            clock
+            or SystemClock(settings.clock_offset_s, settings.clock_rate, settings.clock_anchor_s),
             settings.redis_wait_replicas or 0,
             settings.redis_wait_ms,
         )

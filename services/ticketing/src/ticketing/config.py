@@ -58,6 +58,17 @@ class Settings(BaseSettings):
         description="Development and tests only: run as if the time were this many seconds"
         " later (a booking's day played the day before); refused in production",
     )
+    clock_rate: float = Field(
+        default=1.0,
+        gt=0,
+        description="Development and benches only: the clock runs this many times faster from"
+        " clock_anchor_s (a simulated day at the simulator's speed); refused in production",
+    )
+    clock_anchor_s: float | None = Field(
+        default=None,
+        description="Unix time from which clock_rate runs (default: the process's start); the"
+        " clock shows anchor + offset there",
+    )
     survey_url: str = Field(
         default="http://127.0.0.1:8004/s/{ticket_id}",
         description="The satisfaction survey a served ticket's status page links to"
@@ -118,8 +129,8 @@ class Settings(BaseSettings):
         ):
             parse_many(spec)  # a typo fails at start, not on the first ticket
         if self.environment == "production":
-            if self.clock_offset_s:
-                raise ValueError("TICKETING_CLOCK_OFFSET_S is for development and tests only")
+            if self.clock_offset_s or self.clock_rate != 1:
+                raise ValueError("TICKETING_CLOCK_* settings are for development and tests only")
             refuse_dev_phone_keys(self.phone_key, "TICKETING_PHONE_KEY")
             key = self.secret_key.strip()
             if key == DEV_SECRET_KEY or len(key) < 32:

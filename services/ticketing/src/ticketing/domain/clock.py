@@ -11,12 +11,22 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    def __init__(self, offset_s: float = 0.0) -> None:
+    """The machine's clock; in development and benches it may be shifted (`offset_s`) and run
+    `rate` times faster from `anchor` (a unix time), as a simulator's day does:
+    now = anchor + offset + (time - anchor) x rate."""
+
+    def __init__(
+        self, offset_s: float = 0.0, rate: float = 1.0, anchor: float | None = None
+    ) -> None:
         self.offset_s = offset_s
-        """Development and tests only (TICKETING_CLOCK_OFFSET_S): the time this much later."""
+        self.rate = rate
+        self.anchor = time.time() if anchor is None else anchor
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time() + self.offset_s, UTC)
+        t = time.time()
+        if self.rate != 1.0:
+            t = self.anchor + (t - self.anchor) * self.rate
+        return datetime.fromtimestamp(t + self.offset_s, UTC)
 
 
 class FixedClock:

@@ -131,11 +131,16 @@ local function waiting(c, svc)
          + redis.call('ZCARD', qkey(c, svc, 'b'))
 end
 
--- A booked ticket is due once its slot has begun.
-local function booked_due(c, svc)
-  local r = redis.call('ZRANGE', qkey(c, svc, 'b'), 0, 0, 'WITHSCORES')
-  if r[1] and tonumber(r[2]) <= c.now then return r[1] end
-  return nil
+-- A booked ticket is due once its slot has begun: the earliest slot of the counter's services.
+local function booked_due(c, services)
+  local best, best_at = nil, nil
+  for _, svc in ipairs(services) do
+    local r = redis.call('ZRANGE', qkey(c, svc, 'b'), 0, 0, 'WITHSCORES')
+    if r[1] and tonumber(r[2]) <= c.now and (not best_at or tonumber(r[2]) < best_at) then
+      best, best_at = svc, tonumber(r[2])
+    end
+  end
+  return best
 end
 
 local function head(c, svc, kind)
@@ -369,36 +374,41 @@ local function call_next(c, a)
   if cs.ticket ~= '' then
     return fail('ticket_in_progress', {number = redis.call('HGET', tkey(c, cs.ticket), 'num')})
   end
-  for _, svc in ipairs(a.services) do
-    -- Booked tickets due now first; then priority and regular by the streak and ageing rule;
-    -- a booked ticket not yet due is called early rather than leave the counter idle. Booked
-    -- calls leave the priority streak as it is.
-    local kind = nil
-    if booked_due(c, svc) then kind = 'b' end
-    if not kind then
-      kind = pick(c, head(c, svc, 'p') ~= nil, head(c, svc, 'r'), streak_of(c, svc), a.rules)
+  -- Booked tickets due now first, the earliest slot of any of the counter's services; then,
+  -- service by service in the counter's order, priority and regular by the streak and ageing
+  -- rule; only when nobody else waits for any of them, a booked ticket not yet due (rather than
+  -- leave the counter idle). Booked calls leave the priority streak as it is.
+  local svc, kind = booked_due(c, a.services), 'b'
+  if not svc then
+    for _, s in ipairs(a.services) do
+      kind = pick(c, head(c, s, 'p') ~= nil, head(c, s, 'r'), streak_of(c, s), a.rules)
+      if kind then svc = s; break end
     end
-    if not kind and head(c, svc, 'b') then kind = 'b' end
-    if kind then
-      local id = head(c, svc, kind)
-      redis.call('ZREM', qkey(c, svc, kind), id)
-      if kind == 'p' then redis.call('HINCRBY', c.p .. ':streak', svc, 1)
-      elseif kind == 'r' then redis.call('HSET', c.p .. ':streak', svc, 0) end
-      local t = redis.call('HMGET', tkey(c, id), 'num', 'since', 'phone')
-      redis.call('HSET', tkey(c, id), 'status', 'called', 'counter', a.counter,
-                 'officer', a.officer, 'called', c.now, 'calls', 1)
-      redis.call('HSET', ckey(c, a.counter), 'ticket', id)
-      local waited = math.floor((c.now - tonumber(t[2])) / 1000)
-      local phone = t[3]
-      if phone == '' then phone = nil end
-      emit(c, 'antre.ticket.called', id, queue_key(a, svc), {
-        ticket_id = id, number = t[1], service_id = svc, counter_id = a.counter,
-        counter_number = a.counter_number, officer_id = a.officer, recall = false,
-        call_count = 1, called_at = c.iso, waited_s = math.max(0, waited),
-        counter_seq = bump_counter(c, a.counter), waiting_count = waiting(c, svc),
-        upcoming = upcoming(c, svc, a.rules, 10), phone_encrypted = phone})
-      return finish(c, {ticket_id = id, number = t[1], service_id = svc, waited_s = waited})
+  end
+  if not svc then
+    for _, s in ipairs(a.services) do
+      if head(c, s, 'b') then svc, kind = s, 'b'; break end
     end
+  end
+  if svc then
+    local id = head(c, svc, kind)
+    redis.call('ZREM', qkey(c, svc, kind), id)
+    if kind == 'p' then redis.call('HINCRBY', c.p .. ':streak', svc, 1)
+    elseif kind == 'r' then redis.call('HSET', c.p .. ':streak', svc, 0) end
+    local t = redis.call('HMGET', tkey(c, id), 'num', 'since', 'phone')
+    redis.call('HSET', tkey(c, id), 'status', 'called', 'counter', a.counter,
+               'officer', a.officer, 'called', c.now, 'calls', 1)
+    redis.call('HSET', ckey(c, a.counter), 'ticket', id)
+    local waited = math.floor((c.now - tonumber(t[2])) / 1000)
+    local phone = t[3]
+    if phone == '' then phone = nil end
+    emit(c, 'antre.ticket.called', id, queue_key(a, svc), {
+      ticket_id = id, number = t[1], service_id = svc, counter_id = a.counter,
+      counter_number = a.counter_number, officer_id = a.officer, recall = false,
+      call_count = 1, called_at = c.iso, waited_s = math.max(0, waited),
+      counter_seq = bump_counter(c, a.counter), waiting_count = waiting(c, svc),
+      upcoming = upcoming(c, svc, a.rules, 10), phone_encrypted = phone})
+    return finish(c, {ticket_id = id, number = t[1], service_id = svc, waited_s = waited})
   end
   return fail('nothing_waiting')
 end
