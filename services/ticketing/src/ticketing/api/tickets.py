@@ -126,7 +126,10 @@ async def issue_ticket(request: Request) -> Response:
             raise Problem("invalid_phone") from None  # never echo a phone number
     fingerprint = None
     if op is not None:  # only a keyed request is compared with its replay
-        canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        dump = body.model_dump(mode="json")
+        if not dump["then"]:  # one service: the fingerprint as before visits existed
+            del dump["then"]
+        canonical = orjson.dumps(dump, option=orjson.OPT_SORT_KEYS)
         # Keyed: the body holds the phone in clear, and a plain hash kept a day could be
         # reversed by trying every number.
         fingerprint = rt.access.keyed(canonical)

@@ -696,6 +696,13 @@ Booking events go under the service's queue key, in that queue's sequence.
 ]]
 local function bkey(c, code) return c.p .. ':bk:' .. code end
 
+-- Keep a booking key until DAY_TTL after `ends` (ms, the app's clock). A TTL, not EXPIREAT:
+-- the app's clock (tests, benches) need not be Redis's, and an absolute time in the past would
+-- delete the key at once.
+local function keep_until(c, key, ends)
+  redis.call('EXPIRE', key, math.max(0, math.floor((tonumber(ends) - c.now) / 1000)) + DAY_TTL)
+end
+
 local function booking(c, code)
   local raw = redis.call('HGETALL', bkey(c, code))
   if #raw == 0 then return nil end
@@ -734,15 +741,15 @@ local function take_place(c, b)
   local counts = c.p .. ':bks:' .. b.day .. ':' .. b.svc
   redis.call('HINCRBY', counts, b.slot, 1)
   redis.call('HINCRBY', counts, 'day', 1)
-  redis.call('EXPIREAT', counts, math.floor(tonumber(b.ends) / 1000) + DAY_TTL)
+  keep_until(c, counts, b.ends)
   if b.pkey ~= '' then
     local phones = c.p .. ':bkp:' .. b.day .. ':' .. b.svc
     redis.call('HSET', phones, b.pkey, b.code)
-    redis.call('EXPIREAT', phones, math.floor(tonumber(b.ends) / 1000) + DAY_TTL)
+    keep_until(c, phones, b.ends)
   end
   local due = c.p .. ':bkz:' .. b.day .. ':' .. b.svc
   redis.call('ZADD', due, b.start, b.code)
-  redis.call('EXPIREAT', due, math.floor(tonumber(b.ends) / 1000) + DAY_TTL)
+  keep_until(c, due, b.ends)
   redis.call('ZADD', c.p .. ':bkx', b.ends, b.code)
   if b.phone ~= '' and tonumber(b.remind) > c.now then
     redis.call('ZADD', c.p .. ':bkr', b.remind, b.code)
@@ -789,7 +796,7 @@ local function book(keys, args)
              remind = a.remind, status = 'booked', phone = a.phone or '', pkey = a.phone_key or '',
              created = c.now, ticket = '', num = ''}
   for k, v in pairs(b) do redis.call('HSET', bkey(c, a.code), k, v) end
-  redis.call('EXPIREAT', bkey(c, a.code), math.floor(a.ends / 1000) + DAY_TTL)
+  keep_until(c, bkey(c, a.code), a.ends)
   take_place(c, b)
   emit(c, 'antre.booking.created', a.code, queue_key(a, a.service), with_fields(
     booking_data(b), {created_at = c.iso, phone_encrypted = a.phone}))
@@ -836,7 +843,7 @@ local function move_booking(c, a)
   b.remind = a.remind
   redis.call('HSET', bkey(c, a.code), 'day', b.day, 'slot', b.slot, 'start', b.start,
              'start_iso', b.start_iso, 'end_iso', b.end_iso, 'ends', b.ends, 'remind', b.remind)
-  redis.call('EXPIREAT', bkey(c, a.code), math.floor(a.ends / 1000) + DAY_TTL)
+  keep_until(c, bkey(c, a.code), a.ends)
   take_place(c, b)
   local phone = b.phone
   if phone == '' then phone = nil end
