@@ -355,7 +355,7 @@ async def check_in(code: Code, request: Request) -> Response:
     raw = await _booking(request, rt, code)
     call = rt.store.call(idempotent_op(request, "check-in"))
     try:
-        done = await rt.store.check_in(call, raw["booking_code"])
+        done = await rt.store.check_in(call, raw["booking_code"], raw["service_id"])
     except QueueError as exc:
         raise _refused(rt, exc, raw["booking_code"]) from None
     service = rt.catalog.service_by_id[raw["service_id"]]

@@ -16,7 +16,7 @@ what each holds, and the check-in window around a slot. No Redis: the booking sc
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from antre_contracts import Catalog
 from antre_contracts.catalog import WEEKDAYS, Service
@@ -93,7 +93,3 @@ def booking_days(catalog: Catalog, now: datetime) -> list[date]:
 
 def day_open(catalog: Catalog, now: datetime, day: date) -> bool:
     return day in booking_days(catalog, now)
-
-
-def local_time(moment: datetime, catalog: Catalog) -> time:
-    return moment.astimezone(catalog.site.tz).time()

@@ -309,10 +309,10 @@ class QueueStore:
             "antre_booking_cancel", call, {"code": code, "site": self.site, "source": self.source}
         )
 
-    async def check_in(self, call: Call, code: str) -> dict[str, Any]:
-        """A booked ticket within the check-in window (`late`: the window has passed)."""
-        raw = await self.booking(code)
-        service = self.catalog.service_by_id[raw["service_id"]]
+    async def check_in(self, call: Call, code: str, service_id: str) -> dict[str, Any]:
+        """A booked ticket within the check-in window (`late`: the window has passed);
+        `service_id`: the booking's (its caller has just read it)."""
+        service = self.catalog.service_by_id[service_id]
         args = {
             "code": code,
             "early_ms": self.catalog.booking.checkin_early_minutes * 60_000,
