@@ -105,6 +105,8 @@
         $("now").classList.add("flash");
       }
       if (age < ANNOUNCE_MAX_AGE_MS) announce(u.call);
+      // Hall content (hall.js) listens: a call always takes the screen's focus.
+      window.dispatchEvent(new CustomEvent("antre:call", { detail: u.call }));
     }
     board.updates += 1;
     render();
@@ -125,12 +127,14 @@
     if (board.playing || board.pending.length === 0) return;
     const item = board.playing = board.pending.shift();
     item.state = "playing";
+    window.dispatchEvent(new CustomEvent("antre:announce", { detail: { playing: true } }));
     try {
       await chime();
       await speak(item.text);
     } finally {
       item.state = "done";
       board.playing = null;
+      window.dispatchEvent(new CustomEvent("antre:announce", { detail: { playing: false } }));
       setTimeout(playNext, 400);
     }
   }
