@@ -70,7 +70,7 @@ def write_catalog(
     token_hash = hashlib.sha256(COORDINATOR.encode()).hexdigest()
     counters = [f"loket-{i}" for i in range(1, len(COUNTERS) + 1)]
     lines.append(
-        f'[[officers]]\nid = "koordinator"\nname = "Koordinator"\n'
+        f'[[officers]]\nid = "koordinator"\nname = "Koordinator"\nrole = "coordinator"\n'
         f'counters = {counters!r}\ntoken_sha256 = "{token_hash}"'.replace("'", '"')
     )
     lines.append(

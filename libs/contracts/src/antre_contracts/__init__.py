@@ -20,6 +20,7 @@ from antre_contracts.events import (
     TicketExpired,
     TicketIssued,
     TicketServiceStarted,
+    TicketParked,
     TicketTransferred,
 )
 from antre_contracts.phone import PhoneCipher, mask
@@ -49,6 +50,7 @@ __all__ = [
     "TicketExpired",
     "TicketIssued",
     "TicketServiceStarted",
+    "TicketParked",
     "TicketTransferred",
     "counter_key",
     "load_catalog",

@@ -4,6 +4,7 @@ import tomllib
 from datetime import time
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -86,6 +87,10 @@ class Officer(_Model):
     name: str
     counters: list[str]
     token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    role: Literal["officer", "coordinator"] = Field(
+        default="officer",
+        description="coordinator: may also read every officer's figures (the coordinator page)",
+    )
 
 
 class Kiosk(_Model):

@@ -99,6 +99,38 @@ class TicketCalled(EventData):
     waiting_count: Count
     upcoming: TicketIds = Field(default_factory=list)
     phone_encrypted: str | None = None
+    how: Literal["next", "number", "parked", "returned"] = Field(
+        default="next",
+        description="next: call-next took it in queue order; number: an officer chose this"
+        " waiting ticket by its number; parked: a parked ticket called back (by number);"
+        " returned: a no-show of the day who came back, called by number",
+    )
+    out_of_order: bool = Field(
+        default=False,
+        description="A chosen waiting ticket (or returned no-show) taken while call-next would"
+        " have taken another",
+    )
+    reason: str | None = Field(default=None, description="Why the officer chose this ticket")
+    park_count: Count = Field(default=0, description="Times the ticket was parked before")
+
+
+class TicketParked(EventData):
+    """An officer parked the ticket at their counter (the visitor went to photocopy a
+    document, fill in a form): it leaves the counter and waits in its service's parked list,
+    keeping no place in the queue, until a counter of the service calls it back by number or
+    the day ends."""
+
+    ticket_id: str
+    number: str
+    service_id: str
+    counter_id: str
+    officer_id: str
+    reason: str = Field(examples=["fotokopi dokumen"])
+    parked_at: datetime
+    park_count: Seq = Field(description="Times this ticket has been parked, this one included")
+    counter_seq: Seq
+    waiting_count: Count = Field(description="Waiting tickets of the service (parked excluded)")
+    parked_count: Count = Field(description="Parked tickets of the service now")
 
 
 class TicketServiceStarted(EventData):
@@ -310,6 +342,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "antre.ticket.service_started": TicketServiceStarted,
     "antre.ticket.completed": TicketCompleted,
     "antre.ticket.transferred": TicketTransferred,
+    "antre.ticket.parked": TicketParked,
     "antre.counter.state_changed": CounterStateChanged,
     "antre.ticket.expired": TicketExpired,
     "antre.queue.epoch_started": QueueEpochStarted,
