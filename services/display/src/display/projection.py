@@ -26,6 +26,7 @@ from antre_contracts import (
     QueueEpochStarted,
     TicketCalled,
     TicketCompleted,
+    TicketParked,
     TicketServiceStarted,
     TicketTransferred,
     queue_key,
@@ -97,6 +98,8 @@ def _counter_part(data: EventData) -> Change | None:
             fields = {"ticket": _ticket(data, "serving", data.started_at)}
         case TicketCompleted():
             fields = {"ticket": _ticket(data, "done", data.completed_at)}
+        case TicketParked():  # stepped away: the tile says so until the counter calls again
+            fields = {"ticket": _ticket(data, "parked", data.parked_at)}
         case TicketTransferred():
             # The ticket left this counter for another queue: the tile shows it finished here,
             # and for a visit across agencies where the visitor goes next.

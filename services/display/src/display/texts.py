@@ -23,6 +23,7 @@ TICKET_STATES = {
     "called": "Dipanggil",
     "serving": "Dilayani",
     "done": "Selesai",
+    "parked": "Ditunda",  # parked: the visitor stepped away and is called back later
     "next": "Selesai, lanjut ke",  # a visit across agencies: the service it goes on to
 }
 

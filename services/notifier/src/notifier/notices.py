@@ -3,7 +3,7 @@
 A notice is identified by (ticket, kind, wait): `wait` is the service the ticket waits for
 (near turn, called) or "" for once-per-ticket kinds (issued, survey). A transfer starts a
 new wait, so the visitor hears again when near and when called at the new service; a recall
-never sends again.
+never sends again, a parked ticket called back does (once per parking).
 """
 
 from collections.abc import Callable
@@ -37,10 +37,14 @@ class Notice:
     phone: PhoneSource
     event_ms: int
     """When the event happened; a stale notice is judged from it."""
+    again: str = ""
+    """Makes a later call of the same wait its own notice: a parked ticket called back
+    ("parked1": after its first parking) or a no-show who came back ("returned")."""
 
     @property
     def id(self) -> str:
-        return notice_id(self.ticket_id, self.kind, self.service_id)
+        base = notice_id(self.ticket_id, self.kind, self.service_id)
+        return f"{base}|{self.again}" if self.again else base
 
 
 @dataclass(frozen=True)
@@ -142,9 +146,12 @@ def _issued(e: TicketIssued, rules: Rules) -> Plan:
 def _called(e: TicketCalled, rules: Rules) -> Plan:
     p = Plan(phone_token=e.phone_encrypted)
     if e.phone_encrypted:
+        # A parked ticket called back is away (photocopying): it hears again, once per parking;
+        # so does a no-show called when they came back. A recall never sends.
+        again = {"parked": f"parked{e.park_count}", "returned": "returned"}.get(e.how, "")
         fields: dict[str, str | int] = {"number": e.number, "counter": e.counter_number}
         p.notices.append(
-            Notice(e.ticket_id, "called", e.service_id, fields, "event", _ms(e.called_at))
+            Notice(e.ticket_id, "called", e.service_id, fields, "event", _ms(e.called_at), again)
         )
     p.notices += _near_turn(e.service_id, e.upcoming, e.called_at, rules)
     return p
