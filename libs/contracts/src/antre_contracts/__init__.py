@@ -19,8 +19,8 @@ from antre_contracts.events import (
     TicketCompleted,
     TicketExpired,
     TicketIssued,
-    TicketServiceStarted,
     TicketParked,
+    TicketServiceStarted,
     TicketTransferred,
 )
 from antre_contracts.phone import PhoneCipher, mask
@@ -49,8 +49,8 @@ __all__ = [
     "TicketCompleted",
     "TicketExpired",
     "TicketIssued",
-    "TicketServiceStarted",
     "TicketParked",
+    "TicketServiceStarted",
     "TicketTransferred",
     "counter_key",
     "load_catalog",

@@ -15,7 +15,7 @@ from antre_contracts.supervise import Health, Supervisor
 from fastapi import FastAPI
 
 from ticketing import metrics, web
-from ticketing.api import bookings, catalog, counters, ops, problems, tickets
+from ticketing.api import bookings, catalog, counters, figures, ops, problems, tickets
 from ticketing.api.access import Access, refuse_demo_tokens
 from ticketing.api.deps import Runtime
 from ticketing.api.guards import BodyLimit, JsonOnly
@@ -94,7 +94,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.cipher = PhoneCipher(settings.phone_key)
     problems.install(app)
-    for module in (tickets, bookings, counters, catalog, ops, web):
+    for module in (tickets, bookings, counters, figures, catalog, ops, web):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(JsonOnly)  # outermost: a form or text body is refused before all else

@@ -4,6 +4,8 @@ from antre_contracts import Catalog
 from antre_contracts.events import Channel, Outcome, Priority
 from prometheus_client import Counter, Gauge, Histogram
 
+from ticketing.texts import PARK_REASONS
+
 _MINUTES = (60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800)
 
 TICKETS_ISSUED = Counter(
@@ -82,6 +84,23 @@ BOOKINGS_EXPIRED = Counter(
     "antre_bookings_expired_total", "Bookings never checked in, expired by this replica's sweep"
 )
 REFUSALS = Counter("antre_refusals_total", "Requests refused, by problem type", ["problem"])
+CHOSEN_CALLS = Counter(
+    "antre_chosen_calls_total",
+    "Tickets called by number (Panggil nomor…): how (number: a waiting ticket, parked: called"
+    " back from the parked list, returned: a no-show who came back) and whether out of order",
+    ["service", "how", "out_of_order"],
+)
+PARKED = Counter("antre_parked_total", "Tickets parked (Parkir), by reason", ["service", "reason"])
+OFFICER_TICKETS = Counter(
+    "antre_officer_tickets_total",
+    "Per officer (the catalog's ids, so the label stays bounded): served, no_show,"
+    " transferred, parked, called (first calls from the waiting lists), called_back,"
+    " out_of_order",
+    ["officer", "what"],
+)
+OFFICER_WHAT = (
+    "served", "no_show", "transferred", "parked", "called", "called_back", "out_of_order",
+)  # fmt: skip
 
 
 def prime(catalog: Catalog) -> None:
@@ -106,3 +125,11 @@ def prime(catalog: Catalog) -> None:
             metric.labels(service.id)
         for outcome in Outcome:
             COMPLETIONS.labels(service.id, outcome.value)
+        for how in ("number", "parked", "returned"):
+            for out_of_order in ("true", "false"):
+                CHOSEN_CALLS.labels(service.id, how, out_of_order)
+        for reason in PARK_REASONS:
+            PARKED.labels(service.id, reason)
+    for officer in catalog.officers:
+        for what in OFFICER_WHAT:
+            OFFICER_TICKETS.labels(officer.id, what)

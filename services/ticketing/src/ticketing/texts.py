@@ -71,6 +71,27 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "A ticket is still in progress",
         "Nomor {number} masih dilayani di {counter_name}. Selesaikan, tandai tidak hadir, atau alihkan dulu.",
     ),
+    "unknown_number": (
+        404,
+        "No ticket with this number today",
+        "Nomor {number} tidak ditemukan di antrean hari ini. Periksa nomornya.",
+    ),
+    "number_not_here": (
+        409,
+        "The ticket is for a service this counter does not serve",
+        "Nomor {number} untuk layanan yang tidak dilayani {counter_name}.",
+    ),
+    "not_waiting": (
+        409,
+        "The ticket is not waiting, parked or a no-show",
+        "Nomor {number} berstatus '{status_label}': hanya nomor yang menunggu, diparkir, atau"
+        " tidak hadir hari ini yang dapat dipanggil.",
+    ),
+    "not_coordinator": (
+        403,
+        "Coordinators only",
+        "Angka kinerja semua petugas hanya untuk koordinator MPP ({officer_id} bukan koordinator).",
+    ),
     "nothing_waiting": (
         409,
         "Nobody is waiting",
@@ -252,7 +273,24 @@ STATUS_LABELS = {
     "served": "selesai",
     "no_show": "tidak hadir",
     "expired": "kedaluwarsa",
+    "parked": "diparkir, menunggu dipanggil kembali",
 }
+PARK_REASONS = {
+    "fotokopi": "Fotokopi dokumen",
+    "melengkapi_berkas": "Melengkapi berkas",
+    "menunggu_verifikasi": "Menunggu verifikasi",
+    "lainnya": "Lainnya",
+}
+"""Why an officer parks a ticket (Parkir): a fixed list, so no free text (and no personal
+data) goes into events, and coordinators can count by reason."""
+CALL_REASONS = {
+    "terlambat": "Pengunjung datang terlambat / kembali setelah tidak hadir",
+    "kembali_parkir": "Kembali dari parkir",
+    "mendesak": "Keperluan mendesak",
+    "koreksi": "Koreksi urutan panggilan",
+    "lainnya": "Lainnya",
+}
+"""Why an officer calls a chosen number (Panggil nomor…)."""
 BOOKING_STATUS_LABELS = {
     "booked": "terpesan",
     "cancelled": "dibatalkan",

@@ -122,6 +122,21 @@ class Access:
             raise Problem("officer_not_allowed", officer_id=officer.id, counter_name=counter.name)
         return officer
 
+    async def coordinator(self, request: Request) -> Officer:
+        """An officer with the coordinator role (the coordinator page, every officer's
+        figures); wrong tokens count against the address as at a counter's sign-in."""
+        token = _bearer(request)
+        address = self.address(request)
+        await self._throttled(address, None)
+        officer = self.officers.get(token_hash(token))
+        if officer is None:
+            await self._failed(address, None)
+            raise Problem("invalid_token", headers=_BEARER)
+        self._strong(token, f"officer {officer.id}")
+        if officer.role != "coordinator":
+            raise Problem("not_coordinator", officer_id=officer.id)
+        return officer
+
     async def _throttled(self, address: str, counter_id: str | None) -> None:
         """429 while the address or the counter is blocked. One MGET of the blocks the
         failures set (`_failed`): every request pays this, so not a window read per limit

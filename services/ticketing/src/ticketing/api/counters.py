@@ -4,6 +4,7 @@ The action routes parse their own body and token (deps.body_of, access.Access.of
 the busiest request of a hall and FastAPI's dependency solving was a third of its time.
 """
 
+from datetime import date
 from typing import Any
 
 from antre_contracts.catalog import Counter, Officer
@@ -27,13 +28,16 @@ from ticketing.api.schemas import (
     ActionOut,
     BreakRequest,
     CallNextRequest,
+    CallNumberRequest,
     FinishRequest,
+    ParkRequest,
     StepRequest,
     TransferRequest,
 )
 from ticketing.api.tickets import ticket_view
+from ticketing.domain.figures import summarise
 from ticketing.store.queues import Call, QueueError
-from ticketing.texts import STATE_LABELS, STATUS_LABELS
+from ticketing.texts import CALL_REASONS, PARK_REASONS, STATE_LABELS, STATUS_LABELS
 
 router = APIRouter(prefix="/api/v1/counters", tags=["counters"])
 SIGNED_IN: dict[str, Any] = {"security": [{"officerToken": []}]}
@@ -148,10 +152,88 @@ async def call_next(counter_id: str, request: Request) -> Response:
         raw = await rt.store.call_next(_call(request, rt, counter), counter, officer.id, only)
     except QueueError as exc:
         raise _refused(exc, counter) from None
-    if not raw["replay"]:
+    count_call(raw, officer.id)
+    return _done(counter, raw, f"Nomor {raw['number']} dipanggil")
+
+
+def count_call(raw: dict[str, Any], officer: str) -> None:
+    """A first call's metrics (a replay counts nothing)."""
+    if raw["replay"]:
+        return
+    how = raw.get("how", "next")
+    if how in ("next", "number"):
         metrics.CALLS.labels(raw["service_id"]).inc()
         metrics.WAITING_TIME.labels(raw["service_id"]).observe(raw["waited_s"])
-    return _done(counter, raw, f"Nomor {raw['number']} dipanggil")
+        metrics.OFFICER_TICKETS.labels(officer, "called").inc()
+    else:
+        metrics.OFFICER_TICKETS.labels(officer, "called_back").inc()
+    if how != "next":
+        out_of_order = "true" if raw.get("out_of_order") else "false"
+        metrics.CHOSEN_CALLS.labels(raw["service_id"], how, out_of_order).inc()
+        if raw.get("out_of_order"):
+            metrics.OFFICER_TICKETS.labels(officer, "out_of_order").inc()
+
+
+@router.post(
+    "/{counter_id}/call-number",
+    response_model=ActionOut,
+    openapi_extra={**body_doc(CallNumberRequest), **BEARER},
+)
+async def call_number(counter_id: str, request: Request) -> Response:
+    """Panggil nomor…: call a chosen ticket of the counter's services by its number, with a
+    reason: a waiting one (out of order when call-next would have taken another), a parked
+    one (called back), or today's no-show who came back. Its call event says who and why."""
+    rt, counter, officer = await _officer(request, counter_id)
+    body = await body_of(request, CallNumberRequest)
+    try:
+        raw = await rt.store.call_number(
+            _call(request, rt, counter), counter, officer.id, body.number, body.reason
+        )
+    except QueueError as exc:
+        raise _refused(exc, counter) from None
+    count_call(raw, officer.id)
+    said = f"Nomor {raw['number']} dipanggil ({CALL_REASONS[body.reason].lower()})"
+    return _done(counter, raw, said, how=raw["how"], out_of_order=raw["out_of_order"])
+
+
+@router.post(
+    "/{counter_id}/park",
+    response_model=ActionOut,
+    openapi_extra={**body_doc(ParkRequest), **BEARER},
+)
+async def park(counter_id: str, request: Request) -> Response:
+    """Parkir: the current ticket steps away with a reason and waits in its service's parked
+    list (every counter of the service sees it) until called back by number; it keeps no place
+    in the queue and expires at the day's end."""
+    rt, counter, officer = await _officer(request, counter_id)
+    reason = (await body_of(request, ParkRequest)).reason
+    raw = await _run(request, rt, counter, "antre_park", officer.id, reason=reason)
+    if not raw["replay"]:
+        metrics.PARKED.labels(raw["service_id"], reason).inc()
+        metrics.OFFICER_TICKETS.labels(officer.id, "parked").inc()
+    said = f"Nomor {raw['number']} diparkir ({PARK_REASONS[reason].lower()})"
+    return _done(counter, raw, said)
+
+
+@router.get("/{counter_id}/parked", openapi_extra=SIGNED_IN)
+async def read_parked(counter: CounterDep, rt: RuntimeDep, _: OfficerDep) -> list[dict[str, Any]]:
+    """The parked tickets of the counter's services, oldest first, with their reasons."""
+    tickets = await rt.store.parked(counter.services)
+    for t in tickets:
+        t["reason_label"] = PARK_REASONS.get(t.get("reason") or "", t.get("reason"))
+        t["service_name"] = rt.catalog.service_by_id[t["service_id"]].name
+    return tickets
+
+
+@router.get("/{counter_id}/figures", openapi_extra=SIGNED_IN)
+async def read_own_figures(
+    counter: CounterDep, rt: RuntimeDep, officer: OfficerDep
+) -> dict[str, Any]:
+    """The signed-in officer's own figures for today (at every counter they worked)."""
+    call = rt.store.call()
+    day = date.fromisoformat(call.day)
+    raw = await rt.store.figures(day, officer.id)
+    return summarise(raw[0] if raw else {"officer_id": officer.id}, officer.name, day)
 
 
 @router.post("/{counter_id}/recall", response_model=ActionOut, openapi_extra=BEARER)
@@ -187,6 +269,7 @@ async def finish(counter_id: str, request: Request) -> Response:
     )  # fmt: skip
     if not raw["replay"]:
         metrics.COMPLETIONS.labels(raw["service_id"], outcome).inc()
+        metrics.OFFICER_TICKETS.labels(officer.id, outcome).inc()
         if raw.get("service_time_s") is not None:
             metrics.SERVICE_TIME.labels(raw["service_id"]).observe(raw["service_time_s"])
     said = "selesai dilayani" if outcome == "served" else "ditandai tidak hadir"
@@ -222,6 +305,7 @@ async def transfer(counter_id: str, request: Request) -> Response:
     )
     if not raw["replay"]:
         metrics.TRANSFERS.labels(raw["from_service_id"]).inc()
+        metrics.OFFICER_TICKETS.labels(officer.id, "transferred").inc()
     return _done(
         counter, raw, f"Nomor {raw['number']} dialihkan ke {target.name}", service_id=target.id
     )

@@ -110,6 +110,27 @@ class BreakRequest(_Body):
         return "salat" if reason == "sholat" else reason
 
 
+class CallNumberRequest(_Body):
+    number: str = Field(
+        pattern=r"^[A-Z]{1,3}-[0-9]{3,4}$",
+        description="The ticket's number as shown (waiting, parked, or a no-show of today)",
+        examples=["A-017"],
+    )
+    reason: Literal["terlambat", "kembali_parkir", "mendesak", "koreksi", "lainnya"] = Field(
+        description="Why this ticket is called out of turn: terlambat (came late, or back"
+        " after a no-show), kembali_parkir (back from parking), mendesak (urgent), koreksi"
+        " (correcting a wrong call), lainnya"
+    )
+
+
+class ParkRequest(_Body):
+    reason: Literal["fotokopi", "melengkapi_berkas", "menunggu_verifikasi", "lainnya"] = Field(
+        description="Why the visitor steps away: fotokopi (to photocopy a document),"
+        " melengkapi_berkas (to complete the documents), menunggu_verifikasi (waiting for a"
+        " check by another office), lainnya"
+    )
+
+
 class ActionOut(BaseModel):
     """What a counter action did."""
 
@@ -124,6 +145,12 @@ class ActionOut(BaseModel):
     )
     next_service_id: str | None = Field(
         default=None, description="Finished and served: the visit's next service, now waited for"
+    )
+    how: str | None = Field(
+        default=None, description="A call: next, number, parked (called back) or returned"
+    )
+    out_of_order: bool | None = Field(
+        default=None, description="A chosen call that took another ticket than call-next would"
     )
 
 

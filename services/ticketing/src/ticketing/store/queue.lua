@@ -238,6 +238,33 @@ local function booked_ahead_of(c, svc, id)
   return redis.call('ZCOUNT', qkey(c, svc, 'b'), '-inf', '(' .. score)
 end
 
+-- The day's tickets by number (a chosen call finds its ticket by the number it shows).
+local function index_number(c, number, id)
+  redis.call('HSET', c.p .. ':nid:' .. c.day, number, id)
+  redis.call('EXPIRE', c.p .. ':nid:' .. c.day, DAY_TTL)
+end
+
+--[[
+Figures per officer and day (the coordinator's page, an officer's own figures), kept as the
+events that carry them are emitted, so that they equal what those events say:
+  of:<day>:<officer>   served, no_show, transferred, parked, calls (first calls from the
+                       waiting lists), wait_s (their waits summed), chosen, out_of_order,
+                       called_back (parked tickets called back), service_s (summed)
+  ofs:<day>:<officer>  every served ticket's service time (s), for the p90
+  ofd:<day>            the officers with figures that day
+Kept FIG_TTL: a coordinator looks back over weeks.
+]]
+local FIG_TTL = 400 * 86400
+
+local function figure(c, officer, field, by)
+  if not officer then return end
+  local key = c.p .. ':of:' .. c.day .. ':' .. officer
+  redis.call('HINCRBY', key, field, by or 1)
+  redis.call('EXPIRE', key, FIG_TTL)
+  redis.call('SADD', c.p .. ':ofd:' .. c.day, officer)
+  redis.call('EXPIRE', c.p .. ':ofd:' .. c.day, FIG_TTL)
+end
+
 local function enqueue(c, id, svc, prio, order)
   local kind = 'r'
   if prio ~= 'regular' then kind = 'p' end
@@ -292,6 +319,7 @@ local function issue(keys, args)
     redis.call('HSET', tkey(c, id), 'visit', cjson.encode(a.visit), 'step', 1)
   end
   redis.call('EXPIRE', tkey(c, id), DAY_TTL)
+  index_number(c, number, id)
   enqueue(c, id, a.service, a.prio, order)
   local ahead = with_bookings(c, a.service, ahead_of(c, a.service, id, a.prio, a.rules),
                               a.default_s, a.rules)
@@ -321,7 +349,7 @@ end
 -- The day's waiting tickets of a queue expire when its next day begins.
 local function expire_day(c, svc, day)
   local key = queue_key(c.a, svc)
-  for _, kind in ipairs({'p', 'r', 'b'}) do
+  for _, kind in ipairs({'p', 'r', 'b', 'k'}) do
     local q = c.p .. ':q:' .. day .. ':' .. svc .. ':' .. kind
     for _, id in ipairs(redis.call('ZRANGE', q, 0, -1)) do
       local num = redis.call('HGET', tkey(c, id), 'num')
@@ -367,50 +395,155 @@ open_epoch = function(c, pkey, epoch, last_day)
   if cause == 'new_day' and last_day then expire_day(c, svc, last_day) end
 end
 
--- ARGV[5]: counter, services (ordered), officer, rules, source
-local function call_next(c, a)
+-- The ticket call-next takes for a counter now, and its list: booked tickets due now first,
+-- the earliest slot of any of the counter's services; then, service by service in the
+-- counter's order, priority and regular by the streak and ageing rule; only when nobody else
+-- waits for any of them, a booked ticket not yet due (rather than leave the counter idle).
+-- Parked tickets are never taken: they are called back by number.
+local function next_for(c, services, rules)
+  local svc, kind = booked_due(c, services), 'b'
+  if not svc then
+    for _, s in ipairs(services) do
+      kind = pick(c, head(c, s, 'p') ~= nil, head(c, s, 'r'), streak_of(c, s), rules)
+      if kind then svc = s; break end
+    end
+  end
+  if not svc then
+    for _, s in ipairs(services) do
+      if head(c, s, 'b') then svc, kind = s, 'b'; break end
+    end
+  end
+  if not svc then return nil end
+  return head(c, svc, kind), svc, kind
+end
+
+local function ready_to_call(c, a)
   local cs = counter_state(c, a.counter)
   if cs.state ~= 'open' then return fail('counter_not_open', {state = cs.state}) end
   if cs.ticket ~= '' then
     return fail('ticket_in_progress', {number = redis.call('HGET', tkey(c, cs.ticket), 'num')})
   end
-  -- Booked tickets due now first, the earliest slot of any of the counter's services; then,
-  -- service by service in the counter's order, priority and regular by the streak and ageing
-  -- rule; only when nobody else waits for any of them, a booked ticket not yet due (rather than
-  -- leave the counter idle). Booked calls leave the priority streak as it is.
-  local svc, kind = booked_due(c, a.services), 'b'
-  if not svc then
-    for _, s in ipairs(a.services) do
-      kind = pick(c, head(c, s, 'p') ~= nil, head(c, s, 'r'), streak_of(c, s), a.rules)
-      if kind then svc = s; break end
+  return nil
+end
+
+-- Take ticket `id` off list `kind` of `svc` (none: a no-show) to the counter: the call event
+-- and the answer. `how`: next (call-next), number (an officer's chosen waiting ticket),
+-- parked (a parked ticket called back) or returned (a no-show who came back).
+-- `out_of_order`: a chosen ticket that call-next would not have taken.
+local function take(c, a, id, svc, kind, how, out_of_order)
+  if kind then redis.call('ZREM', qkey(c, svc, kind), id) end
+  local t = redis.call('HMGET', tkey(c, id), 'num', 'since', 'phone', 'parks')
+  redis.call('HSET', tkey(c, id), 'status', 'called', 'counter', a.counter,
+             'officer', a.officer, 'called', c.now, 'calls', 1)
+  redis.call('HSET', ckey(c, a.counter), 'ticket', id)
+  local waited = math.max(0, math.floor((c.now - tonumber(t[2])) / 1000))
+  local phone = t[3]
+  if phone == '' then phone = nil end
+  local parks = tonumber(t[4] or '0')
+  if how == 'parked' or how == 'returned' then
+    figure(c, a.officer, 'called_back')
+  else
+    figure(c, a.officer, 'calls')
+    figure(c, a.officer, 'wait_s', waited)
+  end
+  if how ~= 'next' then figure(c, a.officer, 'chosen') end
+  if out_of_order then figure(c, a.officer, 'out_of_order') end
+  emit(c, 'antre.ticket.called', id, queue_key(a, svc), {
+    ticket_id = id, number = t[1], service_id = svc, counter_id = a.counter,
+    counter_number = a.counter_number, officer_id = a.officer, recall = false,
+    call_count = 1, called_at = c.iso, waited_s = waited,
+    counter_seq = bump_counter(c, a.counter), waiting_count = waiting(c, svc),
+    upcoming = upcoming(c, svc, a.rules, 10), phone_encrypted = phone, how = how,
+    out_of_order = out_of_order, reason = a.reason, park_count = parks})
+  return finish(c, {ticket_id = id, number = t[1], service_id = svc, waited_s = waited,
+                    how = how, out_of_order = out_of_order})
+end
+
+-- ARGV[5]: counter, services (ordered), officer, rules, source
+local function call_next(c, a)
+  local refusal = ready_to_call(c, a)
+  if refusal then return refusal end
+  local id, svc, kind = next_for(c, a.services, a.rules)
+  if not id then return fail('nothing_waiting') end
+  -- Booked calls leave the priority streak as it is.
+  if kind == 'p' then redis.call('HINCRBY', c.p .. ':streak', svc, 1)
+  elseif kind == 'r' then redis.call('HSET', c.p .. ':streak', svc, 0) end
+  return take(c, a, id, svc, kind, 'next', false)
+end
+
+--[[
+A chosen call ("Panggil nomor…"): an officer calls a ticket of one of the counter's services
+by its number, with a reason: a waiting ticket, a parked one, or today's no-show who came
+back. Fairness: the streak is left as it is (the chosen ticket was called outside the
+ordering rule, which goes on where it was). A waiting ticket or a returned no-show taken
+while call-next would have taken someone else is an out-of-order call, counted and flagged in
+its event for coordinators. A parked ticket keeps no place: it is called back only this way
+(by any counter of its service), never by call-next, and that is not out of order (it is
+what parking is for).
+ARGV[5]: counter, counter_number, services, officer, number, reason, rules, site, source
+]]
+local function call_number(c, a)
+  local refusal = ready_to_call(c, a)
+  if refusal then return refusal end
+  local id = redis.call('HGET', c.p .. ':nid:' .. c.day, a.number)
+  if not id then return fail('unknown_number', {number = a.number}) end
+  local t = redis.call('HMGET', tkey(c, id), 'status', 'svc', 'day')
+  local served = false
+  for _, s in ipairs(a.services) do
+    if s == t[2] then served = true end
+  end
+  if not served then
+    return fail('number_not_here', {number = a.number, service_id = t[2]})
+  end
+  local svc = t[2]
+  if t[1] == 'parked' and redis.call('ZSCORE', qkey(c, svc, 'k'), id) then
+    return take(c, a, id, svc, 'k', 'parked', false)
+  end
+  if t[1] == 'waiting' then
+    for _, kind in ipairs({'b', 'p', 'r'}) do
+      if redis.call('ZSCORE', qkey(c, svc, kind), id) then
+        local expected = next_for(c, a.services, a.rules)
+        return take(c, a, id, svc, kind, 'number', expected ~= id)
+      end
     end
   end
-  if not svc then
-    for _, s in ipairs(a.services) do
-      if head(c, s, 'b') then svc, kind = s, 'b'; break end
-    end
+  if t[1] == 'no_show' and t[3] == c.day then
+    redis.call('HDEL', tkey(c, id), 'done')
+    return take(c, a, id, svc, nil, 'returned', next_for(c, a.services, a.rules) ~= nil)
   end
-  if svc then
-    local id = head(c, svc, kind)
-    redis.call('ZREM', qkey(c, svc, kind), id)
-    if kind == 'p' then redis.call('HINCRBY', c.p .. ':streak', svc, 1)
-    elseif kind == 'r' then redis.call('HSET', c.p .. ':streak', svc, 0) end
-    local t = redis.call('HMGET', tkey(c, id), 'num', 'since', 'phone')
-    redis.call('HSET', tkey(c, id), 'status', 'called', 'counter', a.counter,
-               'officer', a.officer, 'called', c.now, 'calls', 1)
-    redis.call('HSET', ckey(c, a.counter), 'ticket', id)
-    local waited = math.floor((c.now - tonumber(t[2])) / 1000)
-    local phone = t[3]
-    if phone == '' then phone = nil end
-    emit(c, 'antre.ticket.called', id, queue_key(a, svc), {
-      ticket_id = id, number = t[1], service_id = svc, counter_id = a.counter,
-      counter_number = a.counter_number, officer_id = a.officer, recall = false,
-      call_count = 1, called_at = c.iso, waited_s = math.max(0, waited),
-      counter_seq = bump_counter(c, a.counter), waiting_count = waiting(c, svc),
-      upcoming = upcoming(c, svc, a.rules, 10), phone_encrypted = phone})
-    return finish(c, {ticket_id = id, number = t[1], service_id = svc, waited_s = waited})
+  return fail('not_waiting', {number = a.number, status = t[1]})
+end
+
+--[[
+Park ("Parkir"): the current ticket leaves the counter with a reason (a document to
+photocopy, a form to fill in) and waits in its service's parked list, which every counter of
+the service sees. It keeps no place in the queue and is not counted as waiting; it is called
+back by number (call_number) and expires at the day's end with the waiting tickets.
+ARGV[5]: counter, officer, reason, rules, site, source
+]]
+local function park(c, a)
+  local cs = counter_state(c, a.counter)
+  if cs.ticket == '' then return fail('no_current_ticket') end
+  local t = redis.call('HMGET', tkey(c, cs.ticket), 'status', 'num', 'svc')
+  if t[1] ~= 'called' and t[1] ~= 'serving' then
+    return fail('wrong_state', {status = t[1], number = t[2]})
   end
-  return fail('nothing_waiting')
+  local id, svc = cs.ticket, t[3]
+  local parks = redis.call('HINCRBY', tkey(c, id), 'parks', 1)
+  redis.call('HSET', tkey(c, id), 'status', 'parked', 'since', c.now, 'parked', c.now,
+             'park_reason', a.reason)
+  redis.call('HDEL', tkey(c, id), 'counter', 'called', 'started')
+  redis.call('HDEL', ckey(c, a.counter), 'ticket')
+  redis.call('ZADD', qkey(c, svc, 'k'), c.now, id)
+  redis.call('EXPIRE', qkey(c, svc, 'k'), DAY_TTL)
+  figure(c, a.officer, 'parked')
+  emit(c, 'antre.ticket.parked', id, queue_key(a, svc), {
+    ticket_id = id, number = t[2], service_id = svc, counter_id = a.counter,
+    officer_id = a.officer, reason = a.reason, parked_at = c.iso, park_count = parks,
+    counter_seq = bump_counter(c, a.counter), waiting_count = waiting(c, svc),
+    parked_count = redis.call('ZCARD', qkey(c, svc, 'k'))})
+  return finish(c, {ticket_id = id, number = t[2], service_id = svc, reason = a.reason,
+                    park_count = parks})
 end
 
 -- The counter's current ticket, if it is in one of the allowed states.
@@ -544,6 +677,13 @@ local function complete(c, a)
   end
   redis.call('HSET', tkey(c, t.id), 'status', a.outcome, 'done', c.now)
   redis.call('HDEL', ckey(c, a.counter), 'ticket')
+  figure(c, a.officer, a.outcome)
+  if service_s then
+    figure(c, a.officer, 'service_s', service_s)
+    local key = c.p .. ':ofs:' .. c.day .. ':' .. a.officer
+    redis.call('RPUSH', key, service_s)
+    redis.call('EXPIRE', key, FIG_TTL)
+  end
   emit(c, 'antre.ticket.completed', t.id, queue_key(a, t.svc), {
     ticket_id = t.id, number = t.num, service_id = t.svc, counter_id = a.counter,
     officer_id = a.officer, outcome = a.outcome, completed_at = c.iso,
@@ -571,6 +711,7 @@ local function transfer(c, a)
   end
   redis.call('HDEL', tkey(c, t.id), 'counter', 'called', 'started')
   redis.call('HDEL', ckey(c, a.counter), 'ticket')
+  figure(c, a.officer, 'transferred')
   -- It keeps its place by arrival (order), ahead of those who came later.
   enqueue(c, t.id, a.to, prio, order)
   local ahead = with_bookings(c, a.to, ahead_of(c, a.to, t.id, prio, a.rules), a.default_s,
@@ -681,6 +822,39 @@ local function queue(keys, args)
     out[i] = {ticket_id = id, number = t[1], priority = t[2], since_ms = tonumber(t[3])}
   end
   return cjson.encode({ok = {tickets = out, waiting = waiting(c, c.a.service)}})
+end
+
+-- Read-only: the parked tickets of services, oldest first. ARGV[5]: services
+local function parked(keys, args)
+  local c = ctx(keys, args)
+  local out = {}
+  for _, svc in ipairs(c.a.services) do
+    local ids = redis.call('ZRANGE', qkey(c, svc, 'k'), 0, 99)
+    for _, id in ipairs(ids) do
+      local t = redis.call('HMGET', tkey(c, id), 'num', 'parked', 'park_reason', 'officer',
+                           'parks')
+      out[#out + 1] = {ticket_id = id, number = t[1], service_id = svc,
+                       parked_ms = tonumber(t[2]), reason = t[3], park_count = tonumber(t[5])}
+    end
+  end
+  return cjson.encode({ok = {tickets = out}})
+end
+
+-- Read-only: the figures of a day's officers (all, or ARGV[5].officer).
+local function figures(keys, args)
+  local c = ctx(keys, args)
+  local day = c.a.day or c.day
+  local officers = {c.a.officer}
+  if not c.a.officer then officers = redis.call('SMEMBERS', c.p .. ':ofd:' .. day) end
+  local out = {}
+  for _, officer in ipairs(officers) do
+    local raw = redis.call('HGETALL', c.p .. ':of:' .. day .. ':' .. officer)
+    local f = {officer_id = officer}
+    for i = 1, #raw, 2 do f[raw[i]] = tonumber(raw[i + 1]) end
+    f.service_times = redis.call('LRANGE', c.p .. ':ofs:' .. day .. ':' .. officer, 0, -1)
+    out[#out + 1] = f
+  end
+  return cjson.encode({ok = {day = day, officers = out}})
 end
 
 --[[
@@ -889,6 +1063,7 @@ local function check_in(c, a)
              'channel', 'booking', 'phone', b.phone, 'calls', 0, 'booking', a.code,
              'slot', start)
   redis.call('EXPIRE', tkey(c, id), DAY_TTL)
+  index_number(c, number, id)
   redis.call('ZADD', qkey(c, svc, 'b'), start, id)
   redis.call('EXPIRE', qkey(c, svc, 'b'), DAY_TTL)
   redis.call('HSET', bkey(c, a.code), 'status', 'checked_in', 'checked', c.now, 'ticket', id,
@@ -966,6 +1141,8 @@ end
 
 redis.register_function('antre_issue', issue)
 redis.register_function('antre_call_next', once(call_next))
+redis.register_function('antre_call_number', once(call_number))
+redis.register_function('antre_park', once(park))
 redis.register_function('antre_recall', once(recall))
 redis.register_function('antre_start', once(start))
 redis.register_function('antre_complete', once(complete))
@@ -988,3 +1165,6 @@ redis.register_function{function_name = 'antre_position', callback = position,
 redis.register_function{function_name = 'antre_overview', callback = overview,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'antre_queue', callback = queue, flags = {'no-writes'}}
+redis.register_function{function_name = 'antre_parked', callback = parked, flags = {'no-writes'}}
+redis.register_function{function_name = 'antre_figures', callback = figures,
+                        flags = {'no-writes'}}

@@ -23,7 +23,15 @@ from ticketing.domain.slots import Slot, closes_for
 
 LIBRARY = (Path(__file__).parent / "queue.lua").read_text()
 READ_ONLY = frozenset(
-    {"antre_position", "antre_overview", "antre_queue", "antre_booking", "antre_booked_slots"}
+    {
+        "antre_position",
+        "antre_overview",
+        "antre_queue",
+        "antre_booking",
+        "antre_booked_slots",
+        "antre_parked",
+        "antre_figures",
+    }
 )
 """The functions registered `no-writes`: nothing to wait for replicas for."""
 
@@ -215,6 +223,29 @@ class QueueStore:
         if only is not None:
             args["services"] = [only]
         return await self._fcall("antre_call_next", call, args)
+
+    async def call_number(
+        self, call: Call, counter: Counter, officer: str, number: str, reason: str
+    ) -> dict[str, Any]:
+        """Call a chosen ticket by its number: waiting, parked, or a no-show of the day."""
+        args = self._counter_args(counter, officer)
+        args.update(number=number, reason=reason)
+        return await self._fcall("antre_call_number", call, args)
+
+    async def parked(self, services: list[str]) -> list[dict[str, Any]]:
+        """The parked tickets of these services, oldest first (up to 100 each)."""
+        raw = await self._fcall("antre_parked", self.call(), {"services": services})
+        return list(raw["tickets"] or [])  # Lua's {} is an empty list
+
+    async def figures(self, day: date, officer: str | None = None) -> list[dict[str, Any]]:
+        """Each officer's counts of a day (all officers with any, or one), with the service
+        times of their served tickets (`service_times`, seconds)."""
+        args = {"day": day.isoformat(), "officer": officer}
+        raw = await self._fcall("antre_figures", self.call(), args)
+        return [
+            {**f, "service_times": [int(x) for x in (f.get("service_times") or [])]}
+            for f in (raw["officers"] or [])
+        ]
 
     async def act(
         self, fn: str, call: Call, counter: Counter, officer: str, **extra: Any
