@@ -191,6 +191,28 @@ async def test_prometheus_scrapes_every_service_and_counts_a_simulated_day_exact
         == transfers
     )
 
+    # Parking and calls by number (the simulator parks ~4 % and brings a quarter of its
+    # no-shows back), per officer too.
+    parked = floats(tally.parked)
+    assert await prom.settled("sum by (service) (antre_parked_total) > 0", parked, "service") == (
+        parked
+    )
+    chosen = floats(tally.chosen)
+    assert await prom.settled("sum by (how) (antre_chosen_calls_total) > 0", chosen, "how") == (
+        chosen
+    )
+    per_officer = {
+        ("served",): float(summary["served"]),
+        ("no_show",): float(summary["no_show"]),
+        ("parked",): float(summary["parked"]),
+        ("called_back",): float(summary["chosen"]),
+    }
+    got_officer = await prom.settled(
+        'sum by (what) (antre_officer_tickets_total{what=~"served|no_show|parked|called_back"})',
+        per_officer, "what",
+    )  # fmt: skip
+    assert got_officer == per_officer
+
     # The day is over: nobody waits, every counter closed, the outbox is empty.
     assert await prom.settled("sum(antre_queue_length)", {(): 0.0}) == {(): 0.0}
     assert await prom.settled("sum(antre_open_counters)", {(): 0.0}) == {(): 0.0}

@@ -32,6 +32,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=Options.seed)
     p.add_argument("--no-show", type=float, default=Options.no_show, help="share of visitors")
     p.add_argument("--transfer", type=float, default=Options.transfer, help="share of visitors")
+    p.add_argument("--park", type=float, default=Options.park, help="share parked")
+    p.add_argument(
+        "--late-return", type=float, default=Options.late_return,
+        help="share of no-shows who come back and are called by number",
+    )  # fmt: skip
     p.add_argument("--phone-share", type=float, default=Options.phone_share)
     p.add_argument("--token", default=None, help="one officer token for all counters")
     p.add_argument("--kiosk-token", default="demo-kiosk-01", help="the kiosks' device token")
@@ -59,7 +64,7 @@ async def simulate(args: argparse.Namespace, event_hooks: EventHooks | None = No
     options = Options(
         visitors=args.visitors, hours=args.hours, phone_share=args.phone_share,
         no_show=args.no_show, transfer=args.transfer, seed=args.seed,
-        booking_share=args.booking_share,
+        booking_share=args.booking_share, park=args.park, late_return=args.late_return,
     )  # fmt: skip
     plan = plan_day(catalog, options)
     async with (
@@ -91,7 +96,8 @@ async def report(day: Day, opens: str) -> None:
         s = day.tally.summary()
         print(
             f"{at}  issued {s['issued']}  called {s['calls']}  served {s['served']}"
-            f"  no-show {s['no_show']}  transferred {s['transfers']}",
+            f"  no-show {s['no_show']}  transferred {s['transfers']}"
+            f"  parked {s['parked']}  called by number {s['chosen']}",
             file=sys.stderr,
         )
 

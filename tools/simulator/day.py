@@ -40,6 +40,12 @@ class Options:
     phone_share: float = 0.4
     no_show: float = 0.07
     transfer: float = 0.03
+    park: float = 0.04
+    """Of the visitors who start service, the share parked (sent to photocopy a document or
+    complete a form); they come back 5-20 simulated minutes later and are called by number."""
+    late_return: float = 0.25
+    """Of the no-shows, the share who come back 10-40 minutes later and are called by number
+    (reason terlambat)."""
     service_time_cv: float = 0.5
     """Spread of service times (coefficient of variation of a log-normal)."""
     booking_share: float = 0.0

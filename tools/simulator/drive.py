@@ -34,6 +34,12 @@ class Tally:
     """(service, outcome) → tickets."""
     transfers: Counter[str] = field(default_factory=Counter)
     """From service → tickets."""
+    parked: Counter[str] = field(default_factory=Counter)
+    """Service → tickets parked (Parkir)."""
+    chosen: Counter[str] = field(default_factory=Counter)
+    """How (parked, returned) → tickets called back by number."""
+    away: int = 0
+    """No-shows who will come back (still to be served: `outstanding` counts them)."""
     turned_away: Counter[str] = field(default_factory=Counter)
     """Service → visitors refused a ticket because its daily quota was used up (they leave)."""
     errors: Counter[str] = field(default_factory=Counter)
@@ -58,7 +64,9 @@ class Tally:
     their slot's start when they came earlier (they chose to)."""
 
     def outstanding(self) -> int:
-        return sum(self.issued.values()) - sum(self.completed.values())
+        # A returned no-show is completed twice (no-show, then served): counted back in.
+        returned = self.chosen["returned"]
+        return sum(self.issued.values()) - sum(self.completed.values()) + self.away + returned
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -69,6 +77,8 @@ class Tally:
             "served": sum(n for (_, o), n in self.completed.items() if o == "served"),
             "no_show": sum(n for (_, o), n in self.completed.items() if o == "no_show"),
             "transfers": sum(self.transfers.values()),
+            "parked": sum(self.parked.values()),
+            "chosen": sum(self.chosen.values()),
             "turned_away": sum(self.turned_away.values()),
             "errors": dict(self.errors),
             "retried": dict(self.retried),
@@ -118,6 +128,13 @@ class Day:
     follow the simulator's: bench/day/run.py starts it so)."""
     arrived: dict[str, tuple[str, float]] = field(default_factory=dict)
     """Ticket id → (booked or walk_in, simulated second its wait began) until its first call."""
+    back: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Service → (number, reason) of visitors back at the counters: parked ones from their
+    errand (kembali_parkir), no-shows who came late (terlambat). Officers call them by number
+    before calling next."""
+    came_back: set[str] = field(default_factory=set)
+    """Tickets already parked or returned once (they are not parked again)."""
+    _returning: set["asyncio.Task[None]"] = field(default_factory=set)
 
     async def run(self) -> Tally:
         """Until every visitor of the day has been served or marked no-show."""
@@ -270,7 +287,9 @@ class Day:
                 await self.clock.until(b.at_s + b.duration_s)
                 await act("open")
                 continue
-            called = await act("call-next", expect=(409,))
+            called = await self.call_back(act, counter)
+            if called is None:
+                called = await act("call-next", expect=(409,))
             if called is None:
                 if self.issuing_done.is_set() and self.tally.outstanding() <= 0:
                     break
@@ -279,9 +298,38 @@ class Day:
             await self.serve(act, rng, called)
         await act("close")
 
+    async def call_back(self, act: "_Actions", counter: Loket) -> dict[str, Any] | None:
+        """A visitor back at the counters (from parking, or late after a no-show), called by
+        number; None when nobody of this counter's services is back."""
+        for service in counter.services:
+            if self.back.get(service):
+                number, reason = self.back[service].pop(0)
+                called = await act("call-number", {"number": number, "reason": reason})
+                if reason == "terlambat":
+                    self.tally.away -= 1
+                if called is None:  # refused (in the errors): it must not hold the day open
+                    if reason == "kembali_parkir":
+                        self.tally.completed[(service, "lost")] += 1
+                    continue
+                self.tally.chosen[called["how"]] += 1
+                return called
+        return None
+
+    def returns(self, service: str, number: str, reason: str, after_s: float) -> None:
+        """The visitor comes back after `after_s` simulated seconds."""
+
+        async def later() -> None:
+            await self.clock.wait(after_s)
+            self.back.setdefault(service, []).append((number, reason))
+
+        task = asyncio.create_task(later())
+        self._returning.add(task)
+        task.add_done_callback(self._returning.discard)
+
     async def serve(self, act: "_Actions", rng: random.Random, called: dict[str, Any]) -> None:
         service, ticket = called["service_id"], called["ticket_id"]
-        self.tally.calls[service] += 1
+        if called.get("how") not in ("parked", "returned"):  # first calls from the queue
+            self.tally.calls[service] += 1
         if ticket in self.arrived:  # its first call: how long it waited
             kind, since = self.arrived.pop(ticket)
             waited = max(0.0, self.clock.now_s() - since)
@@ -297,9 +345,21 @@ class Day:
             await self.clock.wait(120)
             if await act("finish", {"outcome": "no_show"}):
                 self.tally.completed[(service, "no_show")] += 1
+                if ticket not in self.came_back and rng.random() < opts.late_return:
+                    self.came_back.add(ticket)
+                    self.tally.away += 1
+                    self.returns(service, called["number"], "terlambat", rng.uniform(600, 2400))
             return
         await self.clock.wait(rng.uniform(20, 60))  # the visitor walks to the counter
         await act("start")
+        if ticket not in self.came_back and rng.random() < opts.park:
+            await self.clock.wait(rng.uniform(60, 180))  # the officer finds a missing copy
+            reason = rng.choice(("fotokopi", "fotokopi", "melengkapi_berkas"))
+            if await act("park", {"reason": reason}):
+                self.came_back.add(ticket)
+                self.tally.parked[service] += 1
+                self.returns(service, called["number"], "kembali_parkir", rng.uniform(300, 1200))
+                return
         mean = self.catalog.service_by_id[service].avg_service_minutes
         await self.clock.wait(service_time_s(rng, mean, opts.service_time_cv))
         if ticket not in self.transferred and rng.random() < opts.transfer:
