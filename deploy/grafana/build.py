@@ -90,6 +90,11 @@ HALL = dashboard("antre-hall", "Antre — Ringkasan Aula (Kepala MPP)", [
     panel("Tiket per instansi hari ini", ("sort_desc(sum by (agency) (increase(antre_tickets_issued_total[$__range])))", "{{agency}}"), kind="bargauge", w=12),
     panel("Tiket prioritas hari ini", ("sum by (priority) (increase(antre_tickets_issued_total[$__range]))", "{{priority}}"), kind="piechart", w=6),
     panel("Kanal", ("sum by (channel) (increase(antre_tickets_issued_total[$__range]))", "{{channel}}"), kind="piechart", w=6),
+    panel("Kinerja petugas hari ini", ('sum by (officer, what) (round(increase(antre_officer_tickets_total[$__range])))', "{{officer}} {{what}}"),
+          kind="table", w=16, h=10,
+          desc="Per petugas: dilayani (served), tidak hadir (no_show), dialihkan (transferred), diparkir (parked), dipanggil (called), dipanggil kembali (called_back), panggilan di luar urutan (out_of_order). Rata-rata dan p90 waktu layanan per petugas: halaman koordinator /koordinator"),
+    panel("Panggilan pilihan dan parkir hari ini", ('sum by (how, out_of_order) (round(increase(antre_chosen_calls_total[$__range])))', "{{how}} di luar urutan={{out_of_order}}"),
+          ('sum by (reason) (round(increase(antre_parked_total[$__range])))', "parkir: {{reason}}"), kind="bargauge", w=8, h=10),
 ])  # fmt: skip
 
 LEVELS = dashboard("antre-service-levels", "Antre — Standar Layanan per Instansi", [
