@@ -93,6 +93,19 @@ def test_called_sms_names_the_counter_and_is_keyed_by_the_wait() -> None:
     assert (n.id, n.fields) == ("t0|called|ktp-el", {"number": "A-016", "counter": 3})
 
 
+def test_a_parked_ticket_called_back_hears_again_once_per_parking() -> None:
+    first = plan(called([]), RULES).notices[0].id
+    back = called([]).model_copy(update={"how": "parked", "park_count": 1})
+    again = called([]).model_copy(update={"how": "parked", "park_count": 2})
+    returned = called([]).model_copy(update={"how": "returned"})
+    chosen = called([]).model_copy(update={"how": "number", "out_of_order": True})
+    ids = [plan(e, RULES).notices[0].id for e in (back, again, returned, chosen)]
+    assert ids == [
+        "t0|called|ktp-el|parked1", "t0|called|ktp-el|parked2", "t0|called|ktp-el|returned",
+        first,  # a waiting ticket chosen by number is its first call: the same notice
+    ]  # fmt: skip
+
+
 def test_survey_only_after_served_and_only_when_configured() -> None:
     def done(outcome: Outcome) -> TicketCompleted:
         return TicketCompleted(
