@@ -80,3 +80,18 @@ def test_a_call_names_its_ticket_by_number_never_by_id() -> None:
     change = change_for("kutim", *parse_event(called()))
     assert "t-17" not in orjson.dumps(change).decode()
     assert change["call"]["number"] == change["counter"]["set"]["ticket"]["number"] == "A-017"
+
+
+def test_a_parked_ticket_shows_on_its_counter_as_parked_and_a_call_back_is_a_call() -> None:
+    raw = event(
+        "antre.ticket.parked", "kutim:ktp-el", 7, ticket_id="t-17", number="A-017",
+        service_id="ktp-el", counter_id="loket-3", officer_id="o-3", reason="fotokopi",
+        parked_at=AT.isoformat(), park_count=1, counter_seq=4, waiting_count=3, parked_count=1,
+    )  # fmt: skip
+    change = change_for("kutim", *parse_event(raw))
+    assert change["counter"]["set"]["ticket"]["status"] == "parked"
+    assert change["waiting"] == {"service": "ktp-el", "count": 3}
+    assert "call" not in change
+    back = called().replace(b'"waiting_count"', b'"how":"parked","park_count":1,"waiting_count"')
+    again = change_for("kutim", *parse_event(back))
+    assert again["call"]["number"] == "A-017" and again["call"]["recall"] is False
