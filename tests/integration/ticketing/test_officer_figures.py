@@ -9,12 +9,11 @@ loket-2 [ktp, akta] (the coordinator).
 
 import csv
 import io
-import math
-from collections import defaultdict
 from datetime import timedelta
 
 from prometheus_client import REGISTRY
 
+from tests.support.figures import from_events
 from tests.support.kafka import read_topic
 
 OFFICER = "test-loket-1"
@@ -33,50 +32,6 @@ async def act(tk, counter, action, token=None, **body):
     )
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def from_events(events, day):
-    """The figures, computed independently from the day's events."""
-    f = defaultdict(lambda: defaultdict(int))
-    times = defaultdict(list)
-    for e in events:
-        d, t = e["data"], e["type"]
-        if t == "antre.ticket.called" and not d["recall"]:
-            o = f[d["officer_id"]]
-            if d["how"] in ("next", "number"):
-                o["called"] += 1
-                o["wait"] += d["waited_s"]
-            else:
-                o["called_back"] += 1
-            o["chosen"] += d["how"] != "next"
-            o["out_of_order"] += d["out_of_order"]
-        elif t == "antre.ticket.completed":
-            f[d["officer_id"]][d["outcome"]] += 1
-            if d["outcome"] == "served":
-                times[d["officer_id"]].append(d["service_time_s"])
-        elif t == "antre.ticket.transferred" and d.get("reason", "transfer") == "transfer":
-            f[d["officer_id"]]["transferred"] += 1
-        elif t == "antre.ticket.parked":
-            f[d["officer_id"]]["parked"] += 1
-    rows = {}
-    for officer, o in f.items():
-        ts = sorted(times[officer])
-        rows[officer] = {
-            "day": day,
-            "officer_id": officer,
-            "served": o["served"],
-            "no_show": o["no_show"],
-            "transferred": o["transferred"],
-            "parked": o["parked"],
-            "called": o["called"],
-            "called_back": o["called_back"],
-            "chosen": o["chosen"],
-            "out_of_order": o["out_of_order"],
-            "mean_service_s": round(sum(ts) / len(ts), 1) if ts else None,
-            "p90_service_s": ts[math.ceil(0.9 * len(ts)) - 1] if ts else None,
-            "mean_wait_s": round(o["wait"] / o["called"], 1) if o["called"] else None,
-        }
-    return rows
 
 
 def officer_count(officer, what):
