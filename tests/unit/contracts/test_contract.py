@@ -1,10 +1,20 @@
 """The event contract: envelopes parse, bad ones say why, catalogs check their references."""
 
 import json
+import typing
 
 import pytest
-from antre_contracts import InvalidEvent, PhoneCipher, TicketCalled, load_catalog, mask, parse_event
+from antre_contracts import (
+    EVENT_TYPES,
+    InvalidEvent,
+    PhoneCipher,
+    TicketCalled,
+    load_catalog,
+    mask,
+    parse_event,
+)
 from antre_contracts.catalog import Catalog
+from antre_contracts.envelope import QueueEventDoc
 from antre_contracts.phone import DEV_PHONE_KEY
 from ticketing.config import REPO
 
@@ -81,3 +91,9 @@ def test_shipped_catalog_is_whole():
     assert len(catalog.agencies) == 12
     for service in catalog.services:
         assert catalog.counters_serving(service.id), f"nobody serves {service.id}"
+
+
+def test_the_asyncapi_document_types_every_event() -> None:
+    """A new event type must be in the documented union as well as in EVENT_TYPES."""
+    documented = set(typing.get_args(QueueEventDoc.model_fields["data"].annotation))
+    assert set(EVENT_TYPES.values()) == documented

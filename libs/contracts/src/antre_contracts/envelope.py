@@ -22,6 +22,7 @@ from antre_contracts.events import (
     TicketCompleted,
     TicketExpired,
     TicketIssued,
+    TicketParked,
     TicketServiceStarted,
     TicketTransferred,
     VisitStepChanged,
@@ -98,6 +99,7 @@ class QueueEventDoc(CloudEvent):
         | TicketServiceStarted
         | TicketCompleted
         | TicketTransferred
+        | TicketParked
         | CounterStateChanged
         | TicketExpired
         | QueueEpochStarted
