@@ -153,7 +153,7 @@ async def call_next(counter_id: str, request: Request) -> Response:
     except QueueError as exc:
         raise _refused(exc, counter) from None
     count_call(raw, officer.id)
-    return _done(counter, raw, f"Nomor {raw['number']} dipanggil")
+    return _done(counter, raw, f"Nomor {raw['number']} dipanggil", how="next", out_of_order=False)
 
 
 def count_call(raw: dict[str, Any], officer: str) -> None:
