@@ -265,6 +265,23 @@ local function figure(c, officer, field, by)
   redis.call('EXPIRE', c.p .. ':ofd:' .. c.day, FIG_TTL)
 end
 
+-- A new ticket of the day for `svc`: its number (the service's next), id (with `rand`, 96
+-- random bits: the status link) and hash, with `fields` beside the common ones. Not queued.
+local function new_ticket(c, svc, prefix, rand, fields)
+  local counts = c.p .. ':num:' .. c.day
+  local n = redis.call('HINCRBY', counts, svc, 1)
+  redis.call('EXPIRE', counts, DAY_TTL)
+  local number = string.format('%s-%03d', prefix, n)
+  local id = string.format('%s-%s%03d-%s', string.gsub(c.day, '-', ''), prefix, n, rand)
+  local order = redis.call('INCR', c.p .. ':order')
+  redis.call('HSET', tkey(c, id), 'id', id, 'svc', svc, 'num', number, 'status', 'waiting',
+             'day', c.day, 'issued', c.now, 'since', c.now, 'order', order, 'calls', 0)
+  for k, v in pairs(fields) do redis.call('HSET', tkey(c, id), k, v) end
+  redis.call('EXPIRE', tkey(c, id), DAY_TTL)
+  index_number(c, number, id)
+  return id, number, order
+end
+
 local function enqueue(c, id, svc, prio, order)
   local kind = 'r'
   if prio ~= 'regular' then kind = 'p' end
@@ -303,23 +320,13 @@ local function issue(keys, args)
                  - tonumber(redis.call('HGET', c.p .. ':bkn:' .. c.day, a.service) or '0')
   local refusal = quota_refusal(c, a, issued)
   if refusal then return refusal end
-  local n = redis.call('HINCRBY', counts, a.service, 1)
-  redis.call('EXPIRE', counts, DAY_TTL)
   if a.public then
     redis.call('HINCRBY', c.p .. ':pub:' .. c.day, a.service, 1)
     redis.call('EXPIRE', c.p .. ':pub:' .. c.day, DAY_TTL)
   end
-  local number = string.format('%s-%03d', a.prefix, n)
-  local id = string.format('%s-%s%03d-%s', string.gsub(c.day, '-', ''), a.prefix, n, a.rand)
-  local order = redis.call('INCR', c.p .. ':order')
-  redis.call('HSET', tkey(c, id), 'id', id, 'svc', a.service, 'num', number, 'prio', a.prio,
-             'status', 'waiting', 'day', c.day, 'issued', c.now, 'since', c.now, 'order', order,
-             'channel', a.channel, 'phone', a.phone or '', 'calls', 0)
-  if a.visit then
-    redis.call('HSET', tkey(c, id), 'visit', cjson.encode(a.visit), 'step', 1)
-  end
-  redis.call('EXPIRE', tkey(c, id), DAY_TTL)
-  index_number(c, number, id)
+  local fields = {prio = a.prio, channel = a.channel, phone = a.phone or ''}
+  if a.visit then fields.visit, fields.step = cjson.encode(a.visit), 1 end
+  local id, number, order = new_ticket(c, a.service, a.prefix, a.rand, fields)
   enqueue(c, id, a.service, a.prio, order)
   local ahead = with_bookings(c, a.service, ahead_of(c, a.service, id, a.prio, a.rules),
                               a.default_s, a.rules)
@@ -1051,19 +1058,10 @@ local function check_in(c, a)
     return fail('too_early', {slot = b.slot, opens_ms = start - a.early_ms})
   end
   local svc = b.svc
-  local n = redis.call('HINCRBY', c.p .. ':num:' .. c.day, svc, 1)
-  redis.call('EXPIRE', c.p .. ':num:' .. c.day, DAY_TTL)
   redis.call('HINCRBY', c.p .. ':bkn:' .. c.day, svc, 1)
   redis.call('EXPIRE', c.p .. ':bkn:' .. c.day, DAY_TTL)
-  local number = string.format('%s-%03d', a.prefix, n)
-  local id = string.format('%s-%s%03d-%s', string.gsub(c.day, '-', ''), a.prefix, n, a.rand)
-  local order = redis.call('INCR', c.p .. ':order')
-  redis.call('HSET', tkey(c, id), 'id', id, 'svc', svc, 'num', number, 'prio', 'regular',
-             'status', 'waiting', 'day', c.day, 'issued', c.now, 'since', c.now, 'order', order,
-             'channel', 'booking', 'phone', b.phone, 'calls', 0, 'booking', a.code,
-             'slot', start)
-  redis.call('EXPIRE', tkey(c, id), DAY_TTL)
-  index_number(c, number, id)
+  local id, number = new_ticket(c, svc, a.prefix, a.rand, {
+    prio = 'regular', channel = 'booking', phone = b.phone, booking = a.code, slot = start})
   redis.call('ZADD', qkey(c, svc, 'b'), start, id)
   redis.call('EXPIRE', qkey(c, svc, 'b'), DAY_TTL)
   redis.call('HSET', bkey(c, a.code), 'status', 'checked_in', 'checked', c.now, 'ticket', id,
