@@ -29,6 +29,7 @@ from display.handlers import build_router
 from display.metrics import Metrics
 from display.routes import router
 from display.store import BoardStore
+from display.voice import build_voice
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,7 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings, site, store, metrics, committer, broker.context, tasks.part("applying")
         )
         broker.include_router(router)
-        app.state.deps = Deps(settings, catalog, site, metrics, broker, redis, store, hub, tasks)
+        voice = build_voice(settings, metrics)
+        app.state.deps = Deps(
+            settings, catalog, site, metrics, broker, redis, store, hub, tasks, voice
+        )
         lag = LagProbe(
             settings.kafka_bootstrap, settings.group_id, [settings.topic], metrics.registry
         )

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from antre_contracts.topics import DEAD_LETTERS, QUEUE_EVENTS
-from pydantic import Field
+from pydantic import DirectoryPath, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parents[4]
@@ -74,4 +74,30 @@ class Settings(BaseSettings):
         description="The kernel closes a connection whose client has taken nothing for this"
         " long (TCP_USER_TIMEOUT): what frees the socket of a board dropped for its send"
         " timeout that never reads again. Longer than SEND_TIMEOUT_S; 0: the system's (minutes)",
+    )
+    # The hall voice (voice.py): each call's announcement served as a WAV file.
+    voice_clips: DirectoryPath | None = Field(
+        default=None,
+        description="A folder of recorded clips, one WAV per spoken word (nomor.wav, a.wav,"
+        " tujuh.wav, ...; one sample rate and channel count for all): an announcement whose"
+        " every word has a clip is joined from them, any other is spoken by espeak-ng."
+        " Read at start; unset: espeak-ng only",
+    )
+    voice_espeak: str = Field(default="espeak-ng", description="The espeak-ng program")
+    voice_sox: str = Field(default="sox", description="The sox program")
+    voice_speed_wpm: int = Field(
+        default=140, ge=80, le=300, description="espeak-ng's speed, words a minute"
+    )
+    voice_processes: int = Field(
+        default=2, ge=1, le=16, description="espeak-ng/sox renders running at once"
+    )
+    voice_queue: int = Field(
+        default=32,
+        ge=0,
+        description="Renders waiting for a process; one more is refused (503) and the board"
+        " speaks with the browser's voice instead",
+    )
+    voice_timeout_s: float = Field(default=10.0, gt=0, description="A render's time limit")
+    voice_cache_mb: float = Field(
+        default=32.0, ge=0, description="Rendered announcements kept in memory (≈180 kB each)"
     )

@@ -13,6 +13,7 @@ from display.config import Settings
 from display.fanout import Hub
 from display.metrics import Metrics
 from display.store import BoardStore
+from display.voice import Voice
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Deps:
     store: BoardStore
     hub: Hub
     tasks: Supervisor
+    voice: Voice
 
     @property
     def running_text(self) -> str:

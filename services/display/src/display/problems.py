@@ -9,6 +9,7 @@ from antre_contracts.problems import PROBLEM_JSON
 from fastapi.responses import JSONResponse
 
 from display import texts
+from display.voice import NotAnnounced
 
 BOARDS_FULL_RETRY_S = 10
 """Long enough that boards refused together do not come back as one wave."""
@@ -42,3 +43,20 @@ def unknown_filter(what: str, instance: str) -> JSONResponse:
     """400: a zone or service that is not in the catalog."""
     detail = texts.UNKNOWN_FILTER.format(what=what)
     return problem(400, "unknown_filter", "Unknown board filter", detail, instance)
+
+
+def not_announced(exc: NotAnnounced, instance: str) -> JSONResponse:
+    """400 or 404: voice asked for a ticket or counter number the catalog does not have."""
+    return problem(exc.status, exc.code, exc.title, str(exc), instance)
+
+
+def voice_busy(instance: str) -> JSONResponse:
+    """503: too many announcements wait for a render (DISPLAY_VOICE_QUEUE)."""
+    return problem(503, "voice_busy", "Voice busy", texts.VOICE_BUSY, instance, 2)
+
+
+def voice_unavailable(instance: str) -> JSONResponse:
+    """503: espeak-ng or sox failed (not installed, too slow, an error); see the display's log."""
+    return problem(
+        503, "voice_unavailable", "Voice unavailable", texts.VOICE_UNAVAILABLE, instance, 10
+    )

@@ -16,6 +16,8 @@ from display.filters import BoardFilter
 from display.page import render_page
 from display.store import id_tuple, valid_id
 from display.stream import BoardStream
+from display.synth import RenderFailed
+from display.voice import NotAnnounced, VoiceBusy, announcement_of
 
 router = APIRouter()
 ZoneQuery = Annotated[str | None, Query(description="Zone id(s), comma separated", examples=["a"])]
@@ -99,6 +101,42 @@ async def _catch_up(
             frames.append(sse("update", part, entry_id))
         sent = id_tuple(entry_id)
     return frames, sent
+
+
+VOICE_CACHE = "public, max-age=3600"
+"""A call's audio changes only with the site's voice (clips, espeak-ng): an hour, then the ETag."""
+
+
+@router.get(
+    "/api/v1/board/voice/{number}/{counter}.wav",
+    tags=["board"],
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}, "description": "The announcement, WAV"}},
+)
+async def board_voice(
+    request: Request,
+    number: str,
+    counter: str,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The announcement of ticket `number` called to counter `counter`, spoken (WAV): the text
+    of the call's `announce`, never any other. 400/404 problem for a number or counter the
+    catalog does not have; 503 when it cannot be made now (the board then uses the browser's
+    voice). `X-Antre-Voice` says by what: espeak or clips."""
+    deps = _deps(request)
+    try:
+        audio = await deps.voice.audio(announcement_of(deps.catalog, number, counter))
+    except NotAnnounced as exc:
+        return problems.not_announced(exc, request.url.path)
+    except VoiceBusy:
+        return problems.voice_busy(request.url.path)
+    except RenderFailed:
+        return problems.voice_unavailable(request.url.path)
+    headers = {"Cache-Control": VOICE_CACHE, "ETag": audio.etag, "X-Antre-Voice": audio.engine}
+    seen = {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")}
+    if audio.etag in seen or "*" in seen:
+        return Response(status_code=304, headers=headers)
+    return Response(audio.wav, media_type="audio/wav", headers=headers)
 
 
 @router.get("/healthz", tags=["ops"])

@@ -17,6 +17,17 @@ BOARDS_FULL = (
     "Terlalu banyak papan tersambung ke layanan papan ini. Papan mencoba lagi dalam beberapa detik."
 )
 UNKNOWN_FILTER = "{what}. Periksa ?zone= atau ?services= dengan katalog situs."
+# The hall voice's refusals (voice.py): whoever sets a board up reads them, the hall never does.
+BAD_TICKET_NUMBER = (
+    "Nomor antrean tidak dikenali: huruf layanan, tanda hubung dan angka, misalnya A-017."
+)
+UNKNOWN_PREFIX = "Tidak ada layanan dengan huruf {prefix} di katalog situs."
+BAD_COUNTER = "Nomor loket tidak dikenali: hanya angka, misalnya 3."
+UNKNOWN_COUNTER = "Tidak ada loket {counter} di katalog situs."
+VOICE_BUSY = (
+    "Suara panggilan sedang sibuk dibuat. Papan memakai suara peramban untuk panggilan ini."
+)
+VOICE_UNAVAILABLE = "Suara panggilan tidak dapat dibuat (espeak-ng atau sox tidak berjalan). Papan memakai suara peramban."
 
 COUNTER_STATES = {"open": "Buka", "break": "Istirahat", "closed": "Tutup"}
 TICKET_STATES = {
