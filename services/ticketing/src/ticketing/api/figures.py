@@ -34,7 +34,12 @@ async def officer_figures(request: Request, day: Day = None) -> dict[str, Any]:
     return {"day": day.isoformat(), "officers": rows}
 
 
-@router.get("/officers.csv", openapi_extra=SIGNED_IN, response_class=Response)
+@router.get(
+    "/officers.csv",
+    openapi_extra=SIGNED_IN,
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per officer"}},
+)
 async def officer_figures_csv(request: Request, day: Day = None) -> Response:
     """The same figures as CSV (one row per officer; times in seconds)."""
     day, rows = await _rows(request, day)
