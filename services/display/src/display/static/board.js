@@ -9,7 +9,8 @@
   const $ = (id) => document.getElementById(id);
 
   const board = window.antreBoard = {
-    announcements: [],   // every announcement queued, in order: {text, number, counter, recall}
+    announcements: [],   // every announcement queued, in order: {text, number, counter, recall,
+                         // via, engine, fallback, duration, queuedAt, startedAt, voiceAt, endedAt}
     pending: [],         // still to be played
     playing: null,
     muted: Boolean(cfg.mute),
@@ -113,13 +114,25 @@
   }
 
   // ---- announcements: chime, then the voice; never two at once -------------------------------
+  // The voice is the display's own audio of the call (espeak-ng or the site's recorded clips),
+  // fetched and decoded while earlier announcements and the chime play. The browser's
+  // speechSynthesis speaks only when that audio cannot be fetched, decoded or played (small hall
+  // PCs often have no Indonesian voice). Each item says how it went: `via` ("audio", "speech" or
+  // "none"), `fallback` (why not audio), `duration` (s) and `queuedAt` / `startedAt` / `voiceAt` /
+  // `endedAt` (ms since the epoch: the call came, the chime began, the voice began, it ended).
+  const VOICE_FETCH_MS = 8000;
+  const voices = new WeakMap();  // item → its audio, fetched and decoded: {buffer} or {error}
   let audio = null;
+  const context = () => (audio = audio || new AudioContext());
+
   function announce(call) {
     if (board.muted) return;
     const item = { text: call.announce, number: call.number, counter: call.counter_number,
-      recall: call.recall, state: "queued" };
+      recall: call.recall, state: "queued", via: null, engine: null, fallback: null,
+      duration: null, queuedAt: Date.now(), startedAt: null, voiceAt: null, endedAt: null };
     board.announcements.push(item);
     board.pending.push(item);
+    voices.set(item, loadVoice(call));
     playNext();
   }
 
@@ -127,22 +140,72 @@
     if (board.playing || board.pending.length === 0) return;
     const item = board.playing = board.pending.shift();
     item.state = "playing";
+    item.startedAt = Date.now();
     window.dispatchEvent(new CustomEvent("antre:announce", { detail: { playing: true } }));
     try {
       await chime();
-      await speak(item.text);
+      await voice(item);
     } finally {
+      item.endedAt = Date.now();
       item.state = "done";
+      voices.delete(item);
       board.playing = null;
       window.dispatchEvent(new CustomEvent("antre:announce", { detail: { playing: false } }));
       setTimeout(playNext, 400);
     }
   }
 
+  async function loadVoice(call) {
+    const url = `/api/v1/board/voice/${encodeURIComponent(call.number)}/` +
+      `${encodeURIComponent(call.counter_number)}.wav`;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(VOICE_FETCH_MS) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const engine = response.headers.get("X-Antre-Voice");
+      return { buffer: await context().decodeAudioData(await response.arrayBuffer()), engine };
+    } catch (e) {
+      return { error: `${e.name}: ${e.message}` };
+    }
+  }
+
+  async function voice(item) {
+    const loaded = await voices.get(item);
+    if (loaded.buffer) {
+      try {
+        await play(item, loaded.buffer, loaded.engine);
+        return;
+      } catch (e) {
+        item.fallback = `${e.name}: ${e.message}`;
+      }
+    } else {
+      item.fallback = loaded.error;
+    }
+    await speak(item);
+  }
+
+  function play(item, buffer, engine) {
+    return new Promise((resolve) => {
+      // Suspended: sound is not allowed yet (no touch, no autoplay flag); the browser's voice
+      // may still be.
+      if (audio.state !== "running") throw new Error(`audio ${audio.state}`);
+      const source = audio.createBufferSource();
+      source.buffer = buffer;
+      source.connect(audio.destination);
+      // Never let the queue stall on an `ended` that does not come.
+      const limit = setTimeout(() => source.onended(), buffer.duration * 1000 + 2000);
+      source.onended = () => { clearTimeout(limit); source.onended = null; resolve(); };
+      item.via = "audio";
+      item.engine = engine;
+      item.duration = buffer.duration;
+      item.voiceAt = Date.now();
+      source.start();
+    });
+  }
+
   function chime() {
     return new Promise((resolve) => {
       try {
-        audio = audio || new AudioContext();
+        context();
         if (audio.state === "suspended") {
           audio.resume().catch(() => {});
           $("sound-hint").textContent = T.enableSound;
@@ -166,12 +229,18 @@
     });
   }
 
-  function speak(text) {
+  function speak(item) {
     return new Promise((resolve) => {
+      const text = item.text;
       // Some engines never fire `end` (or have no voice at all): never let the queue stall.
       const limit = setTimeout(resolve, 2000 + text.length * 90);
       const done = () => { clearTimeout(limit); resolve(); };
-      if (!("speechSynthesis" in window)) return;
+      item.voiceAt = Date.now();
+      if (!("speechSynthesis" in window)) {
+        item.via = "none";
+        return;
+      }
+      item.via = "speech";
       const u = new SpeechSynthesisUtterance(text);
       u.lang = "id-ID";
       const voice = speechSynthesis.getVoices()
