@@ -92,7 +92,9 @@ PROMETHEUS_GENERATED="$VAR/prometheus.yml"
 
 ALL_COMPONENTS=(kafka redis kannel prometheus)
 DEFAULT_COMPONENTS=(kafka redis kannel)
-APT_PACKAGES=(redis-server kannel kannel-extras prometheus chromium chromium-driver docker-compose)
+# espeak-ng and sox: the display's hall voice (services/display/src/display/synth.py).
+APT_PACKAGES=(redis-server kannel kannel-extras prometheus chromium chromium-driver docker-compose
+    espeak-ng sox)
 
 # ---------------------------------------------------------------------------------------
 # helpers
