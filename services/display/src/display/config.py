@@ -88,13 +88,16 @@ class Settings(BaseSettings):
     voice_speed_wpm: int = Field(
         default=140, ge=80, le=300, description="espeak-ng's speed, words a minute"
     )
+    # A render costs ~15 ms of CPU (bench/display/voice.py): one at a time serves ~60 new calls
+    # a second, far above a hall's, and leaves the other core to the display whatever a client
+    # asks for.
     voice_processes: int = Field(
-        default=2, ge=1, le=16, description="espeak-ng/sox renders running at once"
+        default=1, ge=1, le=16, description="espeak-ng/sox renders running at once"
     )
     voice_queue: int = Field(
-        default=32,
+        default=64,
         ge=0,
-        description="Renders waiting for a process; one more is refused (503) and the board"
+        description="Renders waiting for a process (64 wait ~1 s); one more is refused (503) and the board"
         " speaks with the browser's voice instead",
     )
     voice_timeout_s: float = Field(default=10.0, gt=0, description="A render's time limit")
