@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from display.app import create_app
 from display.config import Settings
+from display.hall import HallContentError
 from display.sockets import listening_socket
 
 
@@ -19,8 +20,12 @@ def main() -> None:
     except ValidationError as exc:
         sys.exit(f"display refuses to start: {refusal(exc, 'DISPLAY')}")
     setup_logging()
+    try:
+        app = create_app(settings)
+    except HallContentError as exc:
+        sys.exit(f"display refuses to start: {exc}")
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         loop="uvloop",
         http="httptools",
         workers=1,

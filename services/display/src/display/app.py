@@ -25,6 +25,8 @@ from display.config import Settings
 from display.deps import Deps
 from display.fanout import Hub
 from display.filters import UnknownFilter
+from display.hall import load_hall
+from display.hall_routes import router as hall_router
 from display.handlers import build_router
 from display.metrics import Metrics
 from display.routes import router
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     catalog = load_catalog(settings.catalog_path)
     site = settings.site_id or catalog.site.id
+    hall = load_hall(settings.hall_path, catalog)  # HallContentError: refuses to start
     metrics = Metrics()
     broker = KafkaBroker(
         settings.kafka_bootstrap.split(","),  # FastStream takes a str as one host
@@ -61,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker.include_router(router)
         voice = build_voice(settings, metrics)
         app.state.deps = Deps(
-            settings, catalog, site, metrics, broker, redis, store, hub, tasks, voice
+            settings, catalog, site, metrics, broker, redis, store, hub, tasks, voice, hall
         )
         lag = LagProbe(
             settings.kafka_bootstrap, settings.group_id, [settings.topic], metrics.registry
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Antre display", version="0.1.0", lifespan=lifespan)
     install_handlers(app, texts.UNAVAILABLE, texts.INTERNAL_ERROR)
     app.include_router(router)
+    app.include_router(hall_router)
     static = resources.files("display").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 

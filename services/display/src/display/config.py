@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from antre_contracts.topics import DEAD_LETTERS, QUEUE_EVENTS
-from pydantic import DirectoryPath, Field
+from pydantic import DirectoryPath, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parents[4]
@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     )
     catalog_path: Path = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
     site_id: str | None = Field(default=None, description="Overrides the catalog's site id")
+    hall_path: Path | None = Field(
+        default=REPO / "deploy" / "catalog" / "mpp-kutai-timur.hall.toml",
+        description="The site's hall content (messages, media loop, persyaratan; hall.py), its"
+        " media folder beside it; empty: the board shows calls and the running text only",
+    )
     host: str = "127.0.0.1"
     port: int = 8002
     running_text: str | None = Field(default=None, description="Overrides the catalog's text")
@@ -104,3 +109,8 @@ class Settings(BaseSettings):
     voice_cache_mb: float = Field(
         default=32.0, ge=0, description="Rendered announcements kept in memory (≈180 kB each)"
     )
+
+    @field_validator("hall_path", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from display.config import Settings
 from display.fanout import Hub
+from display.hall import Hall
 from display.metrics import Metrics
 from display.store import BoardStore
 from display.voice import Voice
@@ -28,6 +29,7 @@ class Deps:
     hub: Hub
     tasks: Supervisor
     voice: Voice
+    hall: Hall
 
     @property
     def running_text(self) -> str:

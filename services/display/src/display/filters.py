@@ -17,6 +17,7 @@ class BoardFilter:
     key: str
     counters: frozenset[str] | None = None
     services: frozenset[str] | None = None
+    zones: frozenset[str] | None = None  # a zone board's zones (its hall content)
 
     @classmethod
     def parse(cls, catalog: Catalog, zone: str | None, services: str | None) -> "BoardFilter":
@@ -35,7 +36,7 @@ class BoardFilter:
                 raise UnknownFilter(f"zona tidak dikenal: {', '.join(unknown)}")
             counters = frozenset(c.id for c in catalog.counters if c.zone in zones)
             served = frozenset(s.id for s in catalog.services if s.zone in zones)
-            return cls(f"z:{','.join(sorted(zones))}", counters, served)
+            return cls(f"z:{','.join(sorted(zones))}", counters, served, zones)
         return cls("all")
 
     def shows_counter(self, counter_id: str) -> bool:

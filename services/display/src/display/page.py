@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from display.filters import BoardFilter
+from display.hall import board_content
 from display.texts import page_texts
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def render_page(
         "timezoneLabel": deps.catalog.site.timezone_label,
         "runningText": deps.running_text,
         "texts": page_texts(),
+        "hall": board_content(deps.hall, deps.catalog, view),
     }
     # "</" is escaped so no text from the catalog can close the script element.
     blob = orjson.dumps(config).decode().replace("</", "<\\/")

@@ -60,3 +60,8 @@ def voice_unavailable(instance: str) -> JSONResponse:
     return problem(
         503, "voice_unavailable", "Voice unavailable", texts.VOICE_UNAVAILABLE, instance, 10
     )
+
+
+def no_media(instance: str) -> JSONResponse:
+    """404: a media file the hall file does not list, or that is gone from its folder."""
+    return problem(404, "no_media", "No such hall media", texts.NO_MEDIA, instance)

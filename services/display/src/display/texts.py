@@ -28,6 +28,8 @@ VOICE_BUSY = (
     "Suara panggilan sedang sibuk dibuat. Papan memakai suara peramban untuk panggilan ini."
 )
 VOICE_UNAVAILABLE = "Suara panggilan tidak dapat dibuat (espeak-ng atau sox tidak berjalan). Papan memakai suara peramban."
+NO_MEDIA = "Berkas media ini tidak ada di daftar konten aula (DISPLAY_HALL_PATH) atau foldernya."
+REQUIREMENTS = "Persyaratan"
 
 COUNTER_STATES = {"open": "Buka", "break": "Istirahat", "closed": "Tutup"}
 TICKET_STATES = {
@@ -59,6 +61,7 @@ def page_texts() -> dict[str, object]:
         "notLive": NOT_LIVE_BANNER,
         "enableSound": ENABLE_SOUND,
         "noCall": NO_CALL_YET,
+        "requirements": REQUIREMENTS,
         "counterStates": COUNTER_STATES,
         "ticketStates": TICKET_STATES,
     }
