@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     voice_queue: int = Field(
         default=64,
         ge=0,
-        description="Renders waiting for a process (64 wait ~1 s); one more is refused (503) and the board"
-        " speaks with the browser's voice instead",
+        description="Renders waiting for a process (64 wait ~1 s); one more is refused (503)"
+        " and the board speaks with the browser's voice instead",
     )
     voice_timeout_s: float = Field(default=10.0, gt=0, description="A render's time limit")
     voice_cache_mb: float = Field(
