@@ -112,7 +112,7 @@ class BreakRequest(_Body):
 
 class CallNumberRequest(_Body):
     number: str = Field(
-        pattern=r"^[A-Z]{1,3}-[0-9]{3,4}$",
+        pattern=r"^[A-Z]{1,2}-[0-9]{3,5}$",
         description="The ticket's number as shown (waiting, parked, or a no-show of today)",
         examples=["A-017"],
     )
