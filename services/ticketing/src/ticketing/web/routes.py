@@ -1,4 +1,4 @@
-"""The pages people touch: kiosk, ticket status, counter console; their assets and QR code."""
+"""The pages people touch: kiosk, ticket status, counter console, coordinator; assets, QR code."""
 
 import io
 import re
@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from ticketing.api.bookings import CODE_ALPHABET
 from ticketing.api.deps import CounterDep, RuntimeDep
 from ticketing.api.problems import Problem
+from ticketing.texts import CALL_REASONS, PARK_REASONS
 from ticketing.web import texts
 from ticketing.web.assets import assets, template, url
 
@@ -92,8 +93,18 @@ async def console(counter: CounterDep, rt: RuntimeDep) -> HTMLResponse:
         "site": _site(rt),
         "counter": counter.model_dump(),
         "texts": texts.for_page("console"),
+        "call_reasons": CALL_REASONS,
+        "park_reasons": PARK_REASONS,
     }
     return _page("console", f"{counter.name} — {texts.CONSOLE['title']}", config)
+
+
+@router.get("/koordinator", response_class=HTMLResponse)
+async def coordinator(rt: RuntimeDep) -> HTMLResponse:
+    """The coordinator's page: every officer's figures of a day, and their CSV (sign-in with a
+    coordinator's officer token)."""
+    config = {"site": _site(rt), "texts": texts.for_page("coordinator")}
+    return _page("coordinator", texts.COORDINATOR["title"], config)
 
 
 @router.get("/web/{name}", include_in_schema=False)

@@ -1,4 +1,5 @@
-"""Every word the kiosk, the status page and the counter console show, in Bahasa Indonesia.
+"""Every word the kiosk, the status page, the counter console and the coordinator page show, in
+Bahasa Indonesia.
 
 Served to the pages as one JSON dictionary (embedded in each page), so a reviewer reads and
 changes the screens' language here only. `{name}` fields are filled in by the page scripts.
@@ -135,6 +136,64 @@ CONSOLE: dict[str, str] = {
     "prio_lansia": "Lansia",
     "prio_disabilitas": "Disabilitas",
     "prio_ibu_hamil": "Ibu hamil",
+    "call_number": "Panggil nomor…",
+    "park": "Parkir",
+    "call_number_title": "Panggil nomor tertentu",
+    "number_label": "Nomor antrean",
+    "number_placeholder": "A-017",
+    "number_invalid": "Tulis nomor antrean seperti pada tiket, misalnya A-017.",
+    "reason_label": "Alasan",
+    "suggest_parked": "Diparkir:",
+    "suggest_waiting": "Menunggu:",
+    "call": "Panggil",
+    "pick_number": "Pilih nomor {number} untuk Panggil nomor…",
+    "park_title": "Parkir nomor {number}",
+    "park_hint": "Nomor keluar dari loket dan menunggu di daftar parkir layanannya; loket mana pun yang melayani layanan itu dapat memanggilnya kembali.",
+    "park_confirm": "Parkir nomor",
+    "parked_title": "Diparkir",
+    "parked_none": "Tidak ada nomor yang diparkir",
+    "parked_since": "sejak {time}",
+    "call_back": "Panggil {number} kembali dari parkir",
+    "figures_title": "Kinerja saya hari ini",
+    "fig_served": "Dilayani",
+    "fig_no_show": "Tidak hadir",
+    "fig_transferred": "Dialihkan",
+    "fig_parked": "Diparkir",
+    "fig_mean_service": "Rata-rata layanan",
+    "fig_mean_wait": "Rata-rata tunggu",
+    "mins": "{n} mnt",
+}
+
+COORDINATOR: dict[str, str] = {
+    "title": "Kinerja Petugas",
+    "sign_in": "Masuk koordinator",
+    "token": "Token koordinator",
+    "sign_in_button": "Masuk",
+    "sign_out": "Keluar",
+    "officer": "Masuk sebagai: {name}",
+    "day": "Tanggal",
+    "show": "Tampilkan",
+    "download": "Unduh CSV",
+    "none": "Belum ada angka kinerja petugas pada tanggal ini.",
+    "col_name": "Petugas",
+    "col_served": "Dilayani",
+    "col_no_show": "Tidak hadir",
+    "col_transferred": "Dialihkan",
+    "col_parked": "Diparkir",
+    "col_mean_service": "Rata-rata waktu layanan (menit)",
+    "col_p90_service": "P90 waktu layanan (menit)",
+    "col_mean_wait": "Rata-rata waktu tunggu (menit)",
+    "col_out_of_order": "Panggilan di luar urutan",
+    "total": "Jumlah",
+    "updated": "Diperbarui pukul {time} {tz}",
+    "defs_title": "Definisi",
+    "def_served": "Dilayani, tidak hadir: nomor yang diselesaikan petugas dengan hasil itu.",
+    "def_transferred": "Dialihkan: nomor yang petugas alihkan ke layanan lain (langkah kunjungan berikutnya tidak dihitung: nomor itu selesai dilayani).",
+    "def_parked": "Diparkir: nomor yang petugas parkir (fotokopi, melengkapi berkas, dan sebagainya).",
+    "def_service": "Waktu layanan: dari nomor yang selesai dilayani petugas; rata-rata dan p90 (90 % layanan selesai dalam waktu ini atau kurang).",
+    "def_wait": "Rata-rata waktu tunggu: dari nomor yang petugas panggil dari antrean (Panggil berikutnya atau Panggil nomor…). Nomor yang dipanggil kembali dari parkir atau setelah tidak hadir tidak dihitung: waktu itu urusan pengunjung sendiri, bukan antrean.",
+    "def_out_of_order": "Panggilan di luar urutan: Panggil nomor… yang memanggil nomor lain daripada yang akan dipanggil Panggil berikutnya (memanggil kembali nomor yang diparkir tidak termasuk).",
+    "download_failed": "CSV tidak dapat diunduh: {detail}",
 }
 
 BOOKING: dict[str, str] = {
@@ -179,10 +238,17 @@ PAGE_TITLES = {
     "status": STATUS["title"],
     "console": CONSOLE["title"],
     "booking": BOOKING["title"],
+    "coordinator": COORDINATOR["title"],
 }
 
 
 def for_page(page: str) -> dict[str, str]:
     """The words one page needs: the common ones and its own."""
-    own = {"kiosk": KIOSK, "status": STATUS, "console": CONSOLE, "booking": BOOKING}[page]
+    own = {
+        "kiosk": KIOSK,
+        "status": STATUS,
+        "console": CONSOLE,
+        "booking": BOOKING,
+        "coordinator": COORDINATOR,
+    }[page]
     return {**COMMON, **own}
