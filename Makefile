@@ -22,6 +22,7 @@ up: infra ## Start the whole local system in the background and print its URLs (
 	@echo "Antre is running:"
 	@echo "  Kiosk             http://127.0.0.1:8001/kiosk#kiosk-token=demo-kiosk-01   (no token: the public channel)"
 	@echo "  Counter console   http://127.0.0.1:8001/counter/loket-1   (token demo-loket-01)"
+	@echo "  Coordinator       http://127.0.0.1:8001/koordinator   (token demo-koordinator)"
 	@echo "  Ticketing API     http://127.0.0.1:8001/docs"
 	@echo "  Hall board        http://127.0.0.1:8002/board"
 	@echo "  Notifier          http://127.0.0.1:8003/metrics"
