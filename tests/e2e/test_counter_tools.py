@@ -93,6 +93,11 @@ async def test_park_call_back_call_by_number_figures_and_the_coordinators_page(
     await expect(one.locator("#current-number")).to_have_text("—", timeout=LIVE)
     ticket = (await get_as(ticketing, "demo-koordinator", f"/api/v1/tickets/{first}")).json()
     assert ticket["status"] == "parked"
+    # The visitor's status page says so, and what to do.
+    status = await open_page(browser, f"{ticketing.url}/t/{first}", PHONE)
+    await expect(status.locator("#state")).to_have_text("Diparkir", timeout=LIVE)
+    await expect(status.locator("#headline")).to_contain_text("lalu kembali ke loket")
+    await shot(status, "tools-status-parked")
 
     # It waits in loket-2's parked panel (the same service), with its reason and since when.
     parked = two.locator(f"#parked li[data-ticket='{first}']")

@@ -78,6 +78,9 @@ STATUS: dict[str, str] = {
     "st_served": "Selesai dilayani",
     "st_no_show": "Tidak hadir",
     "st_expired": "Kedaluwarsa",
+    "st_parked": "Diparkir",
+    "parked": "Silakan selesaikan keperluan Anda (misalnya fotokopi), lalu kembali ke loket."
+    " Nomor Anda akan dipanggil lagi.",
     "go_to": "Silakan menuju {counter}",
     "serving_at": "Anda sedang dilayani di {counter}",
     "served": "Terima kasih, layanan Anda sudah selesai.",

@@ -24,6 +24,7 @@
       served: t("served"),
       no_show: t("no_show"),
       expired: t("expired"),
+      parked: t("parked"),
     }[st] || "";
     $("headline").textContent = headline;
     $("ahead").textContent = st === "waiting" ? ahead(tk.people_ahead) : "";
