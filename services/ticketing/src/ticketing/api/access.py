@@ -107,34 +107,32 @@ class Access:
     # Officers
 
     async def officer(self, request: Request, counter: Counter) -> Officer:
-        """The officer behind the request's bearer token, if assigned to this counter. While
-        an address or a counter has too many failed sign-ins, every try is refused (429) before
-        its token is looked at: a guess answered apart from the others would still be tested."""
-        token = _bearer(request)
-        address = self.address(request)
-        await self._throttled(address, counter.id)
-        officer = self.officers.get(token_hash(token))
-        if officer is None:
-            await self._failed(address, counter.id)
-            raise Problem("invalid_token", headers=_BEARER)
-        self._strong(token, f"officer {officer.id}")
+        """The officer behind the request's bearer token, if assigned to this counter."""
+        officer = await self._signed_in(request, counter.id)
         if counter.id not in officer.counters:
             raise Problem("officer_not_allowed", officer_id=officer.id, counter_name=counter.name)
         return officer
 
     async def coordinator(self, request: Request) -> Officer:
         """An officer with the coordinator role (the coordinator page, every officer's
-        figures); wrong tokens count against the address as at a counter's sign-in."""
-        token = _bearer(request)
-        address = self.address(request)
-        await self._throttled(address, None)
-        officer = self.officers.get(token_hash(token))
-        if officer is None:
-            await self._failed(address, None)
-            raise Problem("invalid_token", headers=_BEARER)
-        self._strong(token, f"officer {officer.id}")
+        figures)."""
+        officer = await self._signed_in(request, None)
         if officer.role != "coordinator":
             raise Problem("not_coordinator", officer_id=officer.id)
+        return officer
+
+    async def _signed_in(self, request: Request, counter_id: str | None) -> Officer:
+        """The officer behind the request's bearer token. While an address (or the counter
+        signed in at) has too many failed sign-ins, every try is refused (429) before its token
+        is looked at: a guess answered apart from the others would still be tested."""
+        token = _bearer(request)
+        address = self.address(request)
+        await self._throttled(address, counter_id)
+        officer = self.officers.get(token_hash(token))
+        if officer is None:
+            await self._failed(address, counter_id)
+            raise Problem("invalid_token", headers=_BEARER)
+        self._strong(token, f"officer {officer.id}")
         return officer
 
     async def _throttled(self, address: str, counter_id: str | None) -> None:
