@@ -44,6 +44,8 @@ ACTION_EVENTS = {
     "start": "antre.ticket.service_started",
     "finish": "antre.ticket.completed",
     "transfer": "antre.ticket.transferred",
+    "park": "antre.ticket.parked",
+    "call-number": "antre.ticket.called",
 }
 
 
@@ -160,9 +162,12 @@ def reckon(
     accepted = Counter(
         (ACTION_EVENTS[action], ticket, action == "recall") for action, ticket in tally.accepted
     )
+    # Taken from the waiting lists twice is the fault; a parked ticket or a returning no-show
+    # called back by number is called again on purpose.
     first_calls = Counter(
         (e["subject"], e["data"]["service_id"])
         for e in unique if e["type"] == "antre.ticket.called" and not e["data"]["recall"]
+        and e["data"].get("how", "next") in ("next", "number")
     )  # fmt: skip
     board_views = []
     for b in boards:

@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     catalog = load_catalog(settings.catalog_path)
     site = settings.site_id or catalog.site.id
-    hall = load_hall(settings.hall_path, catalog)  # HallContentError: refuses to start
+    hall = load_hall(settings.hall_file(), catalog)  # HallContentError: refuses to start
     metrics = Metrics()
     broker = KafkaBroker(
         settings.kafka_bootstrap.split(","),  # FastStream takes a str as one host

@@ -1,9 +1,10 @@
 """Display settings, from the environment (prefix DISPLAY_)."""
 
 from pathlib import Path
+from typing import Literal
 
 from antre_contracts.topics import DEAD_LETTERS, QUEUE_EVENTS
-from pydantic import DirectoryPath, Field, field_validator
+from pydantic import DirectoryPath, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parents[4]
@@ -31,10 +32,11 @@ class Settings(BaseSettings):
     )
     catalog_path: Path = REPO / "deploy" / "catalog" / "mpp-kutai-timur.toml"
     site_id: str | None = Field(default=None, description="Overrides the catalog's site id")
-    hall_path: Path | None = Field(
-        default=REPO / "deploy" / "catalog" / "mpp-kutai-timur.hall.toml",
+    hall_path: Literal[""] | Path | None = Field(
+        default=None,
         description="The site's hall content (messages, media loop, persyaratan; hall.py), its"
-        " media folder beside it; empty: the board shows calls and the running text only",
+        " media folder beside it. Unset: `<catalog name>.hall.toml` beside the catalog, if"
+        " there is one (the demo's is); empty: the board shows calls and the running text only",
     )
     host: str = "127.0.0.1"
     port: int = 8002
@@ -110,7 +112,9 @@ class Settings(BaseSettings):
         default=32.0, ge=0, description="Rendered announcements kept in memory (≈180 kB each)"
     )
 
-    @field_validator("hall_path", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+    def hall_file(self) -> Path | None:
+        """The hall file the display shows, if any (see `hall_path`)."""
+        if self.hall_path is None:
+            beside = self.catalog_path.with_name(self.catalog_path.stem + ".hall.toml")
+            return beside if beside.is_file() else None
+        return self.hall_path or None
