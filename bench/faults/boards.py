@@ -89,7 +89,9 @@ class Board:
                          call["recall"], entry or "")
                 )  # fmt: skip
                 kept = [c for c in self.recent if c["number"] != call["number"]]
-                self.recent = sorted([call, *kept], key=lambda c: c["at"], reverse=True)[:10]
+                # Newest first, one millisecond's calls by number (as the display and board.js)
+                by_number = sorted([call, *kept], key=lambda c: c["number"])
+                self.recent = sorted(by_number, key=lambda c: c["at"], reverse=True)[:10]
 
 
 @dataclass

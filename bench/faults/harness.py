@@ -183,7 +183,7 @@ def reckon(
             ),
             "waiting_differs": {s: (n, truth["waiting"].get(s)) for s, n in b.waiting.items() if n != truth["waiting"].get(s)},
             "counters_not_closed": sorted(c for c, t in b.counters.items() if t.get("state") != "closed"),
-            "recent_differs": [c["number"] for c in b.recent[:6]] != [c["number"] for c in truth["recent"][:6]],
+            "recent_differs": _recent_differs(b.recent, truth["recent"]),
         })  # fmt: skip
     return {
         "events_in_kafka": len(events),
@@ -195,6 +195,13 @@ def reckon(
         "sms": sms_check(tally, unique, sms),
         "bare_5xx": tally.bare_5xx + [x for b in boards for x in b.bare_5xx],
     }  # fmt: skip
+
+
+def _recent_differs(board: list[dict[str, Any]], truth: list[dict[str, Any]]) -> list[Any]:
+    """The board's last six calls and the display's, (number, at) each, when they differ."""
+    mine = [(c["number"], c["at"]) for c in board[:6]]
+    theirs = [(c["number"], c["at"]) for c in truth[:6]]
+    return [] if [n for n, _ in mine] == [n for n, _ in theirs] else [mine, theirs]
 
 
 def sms_check(tally: Tally, events: Any, sms: SmsWatch) -> dict[str, Any]:
@@ -346,7 +353,10 @@ def failures(result: dict[str, Any]) -> list[str]:
             if b[name]:
                 out.append(f"{b['board']} {name}: {b[name]}")
         if b["recent_differs"]:
-            out.append(f"{b['board']}: its recent calls differ from the display's")
+            board, display = b["recent_differs"]
+            out.append(
+                f"{b['board']}: its recent calls {board} differ from the display's {display}"
+            )
     for name in ("missing", "twice", "near_turn_twice"):
         if c["sms"][name]:
             out.append(f"sms {name}: {c['sms'][name][:10]}")

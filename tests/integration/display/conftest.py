@@ -59,14 +59,15 @@ class Events:
         return self.counter_seqs[counter_id]
 
     def called(
-        self, number: str, service: str, counter: int, waiting: int = 0, recall: bool = False
-    ) -> tuple[str, bytes]:
+        self, number: str, service: str, counter: int, waiting: int = 0, recall: bool = False,
+        at: datetime | None = None,
+    ) -> tuple[str, bytes]:  # fmt: skip
         pk = f"{self.site}:{service}"
         data = {
             "ticket_id": f"{self.site}-{number}", "number": number, "service_id": service,
             "counter_id": f"loket-{counter}", "counter_number": counter, "officer_id": "o",
             "recall": recall, "call_count": 2 if recall else 1,
-            "called_at": datetime.now(UTC).isoformat(), "waited_s": 30,
+            "called_at": (at or datetime.now(UTC)).isoformat(), "waited_s": 30,
             "counter_seq": self._cseq(f"loket-{counter}"), "waiting_count": waiting,
         }  # fmt: skip
         return pk, self.envelope("antre.ticket.called", pk, data)

@@ -1,6 +1,7 @@
 """The display against the real Kafka and Redis: projection, idempotence, restart, poison."""
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -41,6 +42,26 @@ async def test_a_call_shows_on_the_board_with_its_counter_and_announcement(
         # A zone-b board does not show a zone-a counter or call.
         other = await board(display.http, zone="b")
         assert other["recent"] == [] and all(c["zone"] == "b" for c in other["counters"])
+
+
+async def test_calls_of_the_same_millisecond_are_listed_by_number(
+    new_topic, display_settings, events, produce, tools
+) -> None:
+    """Two counters calling back parked tickets together: one `at`, any arrival order. The
+    display and every board order them by number (Lua's sort is not stable)."""
+    topic, dlq = await new_topic(), await new_topic("dlq", 1)
+    at = datetime.now(UTC).replace(microsecond=123000)
+    async with tools.running(display_settings(topic, dlq)) as display:
+        await produce(topic, events.called("C-002", "akta", 5, at=at))
+        await produce(topic, events.called("A-007", "ktp-el", 1, at=at))
+        await produce(topic, events.called("B-003", "kk", 3, at=at))
+
+        async def all_three() -> dict[str, Any] | None:
+            snap = await board(display.http)
+            return snap if len(snap["recent"]) == 3 else None
+
+        snap = await tools.eventually(all_three, "three calls on the board")
+        assert [c["number"] for c in snap["recent"]] == ["A-007", "B-003", "C-002"]
 
 
 async def test_copies_are_dropped_and_an_early_event_waits_for_its_turn(

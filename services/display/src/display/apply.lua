@@ -51,9 +51,14 @@ local function newer(part, tile)
   return part.epoch > epoch or (part.epoch == epoch and part.seq > tile.seq)
 end
 
--- Store the calls newest first, as many as are kept; returns what was stored.
+-- Store the calls newest first, as many as are kept; returns what was stored. Two calls of
+-- the same millisecond (counters calling back parked tickets together) go by number, as every
+-- board orders them: table.sort is not stable, and boards would disagree with the display.
 local function keep_recent(calls)
-  table.sort(calls, function(a, b) return a.at > b.at end)
+  table.sort(calls, function(a, b)
+    if a.at ~= b.at then return a.at > b.at end
+    return a.number < b.number
+  end)
   redis.call('DEL', KEYS[4])
   local stored = {}
   for i = 1, math.min(#calls, tonumber(ARGV[2])) do

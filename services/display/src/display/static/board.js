@@ -85,6 +85,10 @@
     render();
   }
 
+  // Newest first; calls of the same millisecond by number, as the display stores them.
+  const newestFirst = (a, b) => (a.at !== b.at ? (a.at < b.at ? 1 : -1)
+    : (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+
   function applyUpdate(u) {
     if (u.counter) {
       const known = board.counters.get(u.counter.id) || {};
@@ -98,7 +102,7 @@
     if (u.call) {
       // One entry per ticket, known by its number (the board never gets ticket ids).
       board.recent = [u.call, ...board.recent.filter((c) => c.number !== u.call.number)]
-        .sort((a, b) => (a.at < b.at ? 1 : -1)).slice(0, 10);
+        .sort(newestFirst).slice(0, 10);
       const age = Date.now() + board.clockOffsetMs - Date.parse(u.call.at);
       if (board.recent[0] === u.call) {
         $("now").classList.remove("flash");
