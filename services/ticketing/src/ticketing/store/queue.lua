@@ -256,10 +256,12 @@ Kept FIG_TTL: a coordinator looks back over weeks.
 ]]
 local FIG_TTL = 400 * 86400
 
-local function figure(c, officer, field, by)
+-- Add `counts` (field -> increment) to an officer's figures of the day: one operation's
+-- figures together, so its keys' TTLs and the day's officer set are written once.
+local function figures_add(c, officer, counts)
   if not officer then return end
   local key = c.p .. ':of:' .. c.day .. ':' .. officer
-  redis.call('HINCRBY', key, field, by or 1)
+  for field, by in pairs(counts) do redis.call('HINCRBY', key, field, by) end
   redis.call('EXPIRE', key, FIG_TTL)
   redis.call('SADD', c.p .. ':ofd:' .. c.day, officer)
   redis.call('EXPIRE', c.p .. ':ofd:' .. c.day, FIG_TTL)
@@ -447,14 +449,11 @@ local function take(c, a, id, svc, kind, how, out_of_order)
   local phone = t[3]
   if phone == '' then phone = nil end
   local parks = tonumber(t[4] or '0')
-  if how == 'parked' or how == 'returned' then
-    figure(c, a.officer, 'called_back')
-  else
-    figure(c, a.officer, 'calls')
-    figure(c, a.officer, 'wait_s', waited)
-  end
-  if how ~= 'next' then figure(c, a.officer, 'chosen') end
-  if out_of_order then figure(c, a.officer, 'out_of_order') end
+  local counts = {calls = 1, wait_s = waited}
+  if how == 'parked' or how == 'returned' then counts = {called_back = 1} end
+  if how ~= 'next' then counts.chosen = 1 end
+  if out_of_order then counts.out_of_order = 1 end
+  figures_add(c, a.officer, counts)
   emit(c, 'antre.ticket.called', id, queue_key(a, svc), {
     ticket_id = id, number = t[1], service_id = svc, counter_id = a.counter,
     counter_number = a.counter_number, officer_id = a.officer, recall = false,
@@ -543,7 +542,7 @@ local function park(c, a)
   redis.call('HDEL', ckey(c, a.counter), 'ticket')
   redis.call('ZADD', qkey(c, svc, 'k'), c.now, id)
   redis.call('EXPIRE', qkey(c, svc, 'k'), DAY_TTL)
-  figure(c, a.officer, 'parked')
+  figures_add(c, a.officer, {parked = 1})
   emit(c, 'antre.ticket.parked', id, queue_key(a, svc), {
     ticket_id = id, number = t[2], service_id = svc, counter_id = a.counter,
     officer_id = a.officer, reason = a.reason, parked_at = c.iso, park_count = parks,
@@ -684,9 +683,10 @@ local function complete(c, a)
   end
   redis.call('HSET', tkey(c, t.id), 'status', a.outcome, 'done', c.now)
   redis.call('HDEL', ckey(c, a.counter), 'ticket')
-  figure(c, a.officer, a.outcome)
+  local counts = {[a.outcome] = 1}
+  if service_s then counts.service_s = service_s end
+  figures_add(c, a.officer, counts)
   if service_s then
-    figure(c, a.officer, 'service_s', service_s)
     local key = c.p .. ':ofs:' .. c.day .. ':' .. a.officer
     redis.call('RPUSH', key, service_s)
     redis.call('EXPIRE', key, FIG_TTL)
@@ -718,7 +718,7 @@ local function transfer(c, a)
   end
   redis.call('HDEL', tkey(c, t.id), 'counter', 'called', 'started')
   redis.call('HDEL', ckey(c, a.counter), 'ticket')
-  figure(c, a.officer, 'transferred')
+  figures_add(c, a.officer, {transferred = 1})
   -- It keeps its place by arrival (order), ahead of those who came later.
   enqueue(c, t.id, a.to, prio, order)
   local ahead = with_bookings(c, a.to, ahead_of(c, a.to, t.id, prio, a.rules), a.default_s,
