@@ -115,6 +115,8 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_be_called_first(
         console = await open_page(browser, f"{ticketing.url}/counter/loket-1", LAPTOP)
         await sign_in(console, "demo-loket-01")
         await console.get_by_role("button", name="Buka loket").click()
+        # The console ignores a press while an action is in flight: wait until it is open.
+        await expect(console.locator("#state")).to_have_text("Buka", timeout=15_000)
         await console.get_by_role("button", name="Panggil berikutnya").click()
         await expect(console.locator("#current-number")).to_have_text("A-002")
         await shot(console, "booking-6-console-called")
@@ -142,6 +144,8 @@ async def test_book_on_a_phone_check_in_at_the_kiosk_and_be_called_first(
         bpjs = await open_page(browser, f"{ticketing.url}/counter/loket-6", LAPTOP)
         await sign_in(bpjs, "demo-loket-06")
         await bpjs.get_by_role("button", name="Buka loket").click()
+        # The console ignores a press while an action is in flight: wait until it is open.
+        await expect(bpjs.locator("#state")).to_have_text("Buka", timeout=15_000)
         await bpjs.get_by_role("button", name="Panggil berikutnya").click()
         await expect(bpjs.locator("#current-number")).to_have_text("A-002")
         await expect(status.locator("#headline")).to_contain_text("Loket 6", timeout=15_000)
