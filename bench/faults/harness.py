@@ -206,13 +206,19 @@ def _recent_differs(board: list[dict[str, Any]], truth: list[dict[str, Any]]) ->
 
 def sms_check(tally: Tally, events: Any, sms: SmsWatch) -> dict[str, Any]:
     """Every SMS due, exactly once: 'issued' per ticket with a phone, 'called' per first call
-    of one, 'survey' per one served; 'near_turn' at most once per ticket and service."""
+    of one, 'survey' per one served; 'near_turn' at most once per ticket and service.
+
+    The near-turn SMS does not name the service (only its agency), so a ticket may have as many
+    as the services it waited for: where it was issued and each one it was transferred to."""
     to = {"+62" + phone.removeprefix("0"): ticket for ticket, phone in tally.phone_of.items()}
     due: Counter[tuple[str, str]] = Counter()
+    waits: dict[str, set[str]] = {}
     for e in events:
         ticket = e["subject"]
         if ticket not in tally.phone_of:
             continue
+        if e["type"] in ("antre.ticket.issued", "antre.ticket.transferred"):
+            waits.setdefault(ticket, set()).add(e["data"]["service_id"])
         if e["type"] == "antre.ticket.issued":
             due[(ticket, "issued")] += 1
         elif e["type"] == "antre.ticket.called" and not e["data"]["recall"]:
@@ -236,7 +242,7 @@ def sms_check(tally: Tally, events: Any, sms: SmsWatch) -> dict[str, Any]:
         "sent": sum(got.values()),
         "missing": sorted(f"{t} {k}" for (t, k), n in (due - got).items()),
         "twice": sorted(f"{t} {k}" for (t, k), n in (got - due).items()),
-        "near_turn_twice": sorted(t for t, n in near.items() if n > 1),
+        "near_turn_twice": sorted(t for t, n in near.items() if n > max(1, len(waits.get(t, ())))),
     }
 
 
