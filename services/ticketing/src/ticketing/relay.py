@@ -177,10 +177,18 @@ class OutboxRelay:
 
 def _outcome(future: "asyncio.Future[Any]") -> Any:
     if not future.done():
+        # The replaced producer fails it later; nobody waits for it then, so take its error
+        # here (else asyncio logs "Future exception was never retrieved" per event).
+        future.add_done_callback(_retrieve)
         return TimeoutError("no acknowledgement in time")
     if future.cancelled():
         return asyncio.CancelledError()
     return future.exception() or future.result()
+
+
+def _retrieve(future: "asyncio.Future[Any]") -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _stream_id(entry_id: bytes) -> tuple[int, int]:
