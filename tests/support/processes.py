@@ -126,7 +126,7 @@ def hall_services(
             "NOTIFIER_GROUP_INSTANCE_ID": f"notifier-{site}-1",
         },
     }  # fmt: skip
-    names = SERVICES
+    names: tuple[str, ...] = SERVICES
     if answers is not None:  # the survey too, publishing its answers there
         names = (*SERVICES, "survey")
         env["survey"] = {
