@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[3]
 PROM = REPO / "deploy" / "prometheus"
@@ -76,3 +77,23 @@ def test_compose_file_is_valid() -> None:
     redis = {"redis-ticketing", "redis-notifier", "redis-display", "redis-survey"}  # one each
     assert set(services) >= {"kafka", "kafka-topics", *redis, "ticketing", "display", "notifier",
                              "survey", "prometheus", "grafana"}  # fmt: skip
+
+
+def test_compose_mounts_the_sites_hall_content_beside_its_catalog() -> None:
+    """The image's default hall file is the demo's, made for the demo catalog's zones: with a
+    site's own catalog it would stop the display at start. Compose mounts the site's hall file
+    (ANTRE_HALL; none: an empty file, calls only); the development override the demo's."""
+
+    def hall_mount(*files: str) -> str:
+        args = [a for f in files for a in ("-f", f)]
+        display = yaml.safe_load(run("docker-compose", *args, "config").stdout)["services"][
+            "display"
+        ]
+        assert display["environment"]["DISPLAY_HALL_PATH"] == "/etc/antre/catalog.hall.toml"
+        mounts = [v for v in display["volumes"] if v.endswith(":/etc/antre/catalog.hall.toml:ro")]
+        assert len(mounts) == 1, display["volumes"]
+        return mounts[0].split(":")[0]
+
+    assert hall_mount("docker-compose.yml") == "/dev/null"
+    dev = hall_mount("docker-compose.yml", "docker-compose.dev.yml")
+    assert dev == str(REPO / "deploy/catalog/mpp-kutai-timur.hall.toml")
