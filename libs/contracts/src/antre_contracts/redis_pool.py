@@ -10,6 +10,8 @@
   answer is reconnected first.
 - Connecting gives up after a second: a Redis that is away makes callers fail fast (a 503 for
   HTTP), not hang.
+- A command written to a connection that was closed under it is a lost connection (retried,
+  a 503), not a RuntimeError (a 500): see `_write_or_lost`.
 
 A Redis Cluster is named by the scheme `redis+cluster://` (`rediss+cluster://` for TLS) and one
 or more of its nodes: `redis+cluster://[user:password@]host:port[,host:port...][/]`. The client
@@ -18,11 +20,13 @@ site's hash tag (`{site}:...`), so one site lives in one slot and every script a
 on one master.
 """
 
+from collections.abc import Iterable
 from typing import Any, cast
 from urllib.parse import unquote
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, PipelineCommand, RedisCluster
+from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import AskError, ClusterDownError, TryAgainError
@@ -33,6 +37,30 @@ UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 """The errors that mean "Redis is away or too slow" (BusyLoadingError, a Redis still reading
 its AOF after a restart, is a ConnectionError): retry later. Any other RedisError is a bug or
 bad data."""
+
+_write = AbstractConnection._send_packed_command
+
+
+async def _write_or_lost(self: AbstractConnection, command: Iterable[bytes]) -> None:
+    """redis-py's write, for a connection whose transport may have been closed under it.
+
+    After a connection error redis-py's cluster client disconnects the node's free connections
+    (`ClusterNode.disconnect_free_connections`, redis-py 8.1). `disconnect` closes the transport,
+    then awaits `wait_closed`, and only then forgets it; the connection stays in the free list
+    meanwhile. Another task that takes it in between writes to a closed transport: the standard
+    loop drops the write and `drain` raises ConnectionResetError, which redis-py turns into its
+    ConnectionError (retried, then a 503); uvloop, which the services run on, raises
+    RuntimeError("unable to perform operation on <TCPTransport closed=True ...>; the handler is
+    closed"), which redis-py lets through: a finish answered 500 in CI while a cluster master
+    was killed. Here it is a lost connection on either loop, found before anything is written
+    (so nothing is sent twice by the retry)."""
+    writer = getattr(self, "_writer", None)
+    if writer is not None and writer.transport.is_closing():
+        raise ConnectionResetError("the connection was closed while in use")
+    await _write(self, command)
+
+
+AbstractConnection._send_packed_command = _write_or_lost  # type: ignore[method-assign]
 
 
 def redis_client(
