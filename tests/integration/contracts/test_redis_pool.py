@@ -27,7 +27,7 @@ async def _closed_under_the_pool() -> tuple[bool, int, str]:
     try:
         await client.ping()
         pool = client.connection_pool
-        conn = await pool.get_connection()
+        conn = await pool.get_connection()  # type: ignore[no-untyped-call]
         first = conn._writer
         assert first is not None
         first.close()  # what `disconnect` does before it awaits `wait_closed`
@@ -35,10 +35,11 @@ async def _closed_under_the_pool() -> tuple[bool, int, str]:
         await pool.release(conn)
         key = "antre:test:redis-pool"
         answered = await client.set(key, "x", ex=10)  # on the one connection there is
-        again = await pool.get_connection()
+        again = await pool.get_connection()  # type: ignore[no-untyped-call]
         reconnected = again._writer is not first
         await pool.release(again)
-        return bool(answered), int(reconnected), (await client.get(key) or b"").decode()
+        value = await client.get(key)
+        return bool(answered), int(reconnected), value.decode() if isinstance(value, bytes) else ""
     finally:
         await client.aclose()
 
