@@ -364,10 +364,15 @@ async def test_kiosk_and_console_ride_out_a_redis_restart_by_themselves(
         await console.keyboard.press("n")
         await expect(console.locator("#message")).to_contain_text("Sistem sedang memulihkan diri")
         await expect(console.locator("#message")).to_have_class("waiting")
+        # The press is on its way: the other buttons say they wait (a press is not taken).
+        await expect(console.locator("#act-call_next")).to_have_attribute("aria-busy", "true")
+        await expect(console.locator("#act-finish")).to_have_attribute("aria-disabled", "true")
+        await shot(console, "console-busy")
         redis.start()
 
         await expect(kiosk.locator("#ticket-number")).to_have_text("A-002", timeout=LIVE * 2)
         await expect(console.locator("#current-number")).to_have_text("A-001", timeout=LIVE * 2)
+        await expect(console.locator("#act-finish")).not_to_have_attribute("aria-disabled", "true")
         queue = await api_get(service, "/api/v1/queues/ktp-el")
         counter = await api_get(service, "/api/v1/counters/loket-1")
         # One ticket per tap and one call per press, however many times they were sent.

@@ -198,19 +198,28 @@
     await act(a, a.body);
   }
 
+  /** While one action is on its way (retried through an outage, perhaps) the others wait: they
+   * look it (greyed, aria-disabled) instead of ignoring a press silently. */
+  function setBusy(on, button) {
+    busy = on;
+    document.body.classList.toggle("busy", on);
+    for (const b of document.querySelectorAll(".act")) {
+      if (on) b.setAttribute("aria-disabled", "true"); else b.removeAttribute("aria-disabled");
+    }
+    if (on) button.setAttribute("aria-busy", "true"); else button.removeAttribute("aria-busy");
+  }
+
   /** POST a counter action; null when signed out (then the sign-in form shows why). */
   async function post(path, body, button, onWait = (msg) => say(msg, "waiting")) {
     // Read the token each time: signing out (or in again) in another tab applies here too.
     token = sessionStorage.getItem(TOKEN_KEY);
     if (!token) { signedOut(""); return null; }
-    busy = true;
-    button.setAttribute("aria-busy", "true");
+    setBusy(true, button);
     // One key per press: a retry after a 503 or a lost answer repeats the action, never doubles it.
     const res = await api(`${base}/${path}`, {
       method: "POST", body, token, idempotencyKey: uuid(), retry: { onWait },
     });
-    button.removeAttribute("aria-busy");
-    busy = false;
+    setBusy(false, button);
     if (res.status === 401) { signedOut(res.data.detail); return null; }
     figuresAt = 0;
     if (poller) poller.now();
