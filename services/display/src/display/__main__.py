@@ -1,17 +1,33 @@
 """`python -m display`: one uvicorn worker on 127.0.0.1:8002 (DISPLAY_PORT)."""
 
 import logging
+import socket
 import sys
 
 import uvicorn
 from antre_contracts.logs import setup_logging
 from antre_contracts.startup import refusal
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from display.app import create_app
 from display.config import Settings
 from display.hall import HallContentError
 from display.sockets import listening_socket
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, ending the board streams as it begins to stop (Hub.close)."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self.display_app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        deps = getattr(self.display_app.state, "deps", None)
+        if deps is not None:
+            deps.hub.close()
+        await super().shutdown(sockets)
 
 
 def main() -> None:
@@ -32,10 +48,11 @@ def main() -> None:
         access_log=False,
         log_level="info",
         # A board stream never ends by itself: without a bound, SIGTERM waited for every board
-        # to leave, and `docker stop` ended in a SIGKILL.
+        # to leave, and `docker stop` ended in a SIGKILL. _Server ends them at once; the bound
+        # stays for anything else in flight.
         timeout_graceful_shutdown=3,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, app)
     logging.getLogger("display").info("serving on http://%s:%d", settings.host, settings.port)
     server.run([listening_socket(settings.host, settings.port, settings.tcp_user_timeout_s)])
     if not server.started:

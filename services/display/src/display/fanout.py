@@ -6,6 +6,7 @@ Redis stream the projection appends to, and hands each update to in-process boar
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from datetime import UTC, datetime
@@ -38,7 +39,8 @@ class Board:
         self.view = view
         self.queue: asyncio.Queue[Item] = asyncio.Queue(size)
         self.dropped: str | None = None
-        """Why the hub let the board go ("overflow", "send_timeout"); None while served."""
+        """Why the hub let the board go ("overflow", "send_timeout", or "shutdown": the process
+        stops); None while served."""
 
 
 class Hub:
@@ -85,6 +87,21 @@ class Hub:
         self._metrics.dropped.labels(reason).inc()
         self.unsubscribe(board)
         log.warning("a board (%s) was dropped: %s", board.view.key, reason)
+
+    def close(self) -> None:
+        """The process is stopping: every board's stream ends now, cleanly (the pages resume by
+        Last-Event-ID, from this display once restarted or from another replica). Without it
+        uvicorn waits `timeout_graceful_shutdown` for streams that never end, then cancels each
+        with a traceback in the log. Not a drop: not counted, not a warning."""
+        boards = list(self._boards)
+        for board in boards:
+            board.dropped = "shutdown"
+            self.unsubscribe(board)
+            # Wake its stream, which then sees `dropped`; a full queue wakes it anyway.
+            with contextlib.suppress(asyncio.QueueFull):
+                board.queue.put_nowait((None, None))
+        if boards:
+            log.info("stopping: %d board streams ended", len(boards))
 
     @property
     def started(self) -> bool:
