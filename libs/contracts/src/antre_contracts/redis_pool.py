@@ -53,7 +53,8 @@ async def _write_or_lost(self: AbstractConnection, command: Iterable[bytes]) -> 
     RuntimeError("unable to perform operation on <TCPTransport closed=True ...>; the handler is
     closed"), which redis-py lets through: a finish answered 500 in CI while a cluster master
     was killed. Here it is a lost connection on either loop, found before anything is written
-    (so nothing is sent twice by the retry)."""
+    (so nothing is sent twice by the retry). redis-py calls this write only with a
+    `socket_timeout`, which every client made here has."""
     writer = getattr(self, "_writer", None)
     if writer is not None and writer.transport.is_closing():
         raise ConnectionResetError("the connection was closed while in use")
